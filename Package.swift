@@ -1,0 +1,70 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .executable(name: "ferry-bench", targets: ["FerryBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, linked from the distribution's -dev packages.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "FerryPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
+        .target(
+            name: "FerryAWS",
+            dependencies: ["CCurl", "CCrypto", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FerryEngine",
+            dependencies: ["FerryPostgres", "Yams", .product(name: "Logging", package: "swift-log")],
+            resources: [],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FerryDR",
+            dependencies: ["FerryEngine", "FerryAWS", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "FerryBench",
+            dependencies: [
+                "FerryEngine", "FerryPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Test support: the throwaway PostgreSQL, the moto server, a manual clock.
+        .target(name: "FerryTestSupport", dependencies: ["FerryPostgres"], path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "FerryPostgresTests", dependencies: ["FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FerryDRTests", dependencies: ["FerryDR", "FerryTestSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,5 @@
+#ifndef FERRY_CLIBPQ_SHIM_H
+#define FERRY_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#include <poll.h>
+#endif
