@@ -25,6 +25,13 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "FerryPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
+        // The schema migrations in sql/, embedded in the binary so it knows the schema version it needs.
+        .target(
+            name: "FerrySchema",
+            path: "sql",
+            resources: [.embedInCode("001_engine.sql")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "FerryAWS",
             dependencies: ["CCurl", "CCrypto", .product(name: "Logging", package: "swift-log")],
@@ -32,8 +39,7 @@ let package = Package(
         ),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryPostgres", "Yams", .product(name: "Logging", package: "swift-log")],
-            resources: [],
+            dependencies: ["FerryPostgres", "FerrySchema", "CCrypto", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,0 +1,145 @@
+public import FerryPostgres
+public import Foundation
+
+/// A run a worker holds under a lease. Every write it makes is fenced by `leaseEpoch`.
+public struct ClaimedRun: Sendable {
+    public var id: UUID
+    public var workflow: String
+    public var definitionVersion: String
+    public var input: JSONValue
+    public var stepIndex: Int
+    public var stepCount: Int
+    public var failedAttempts: Int
+    public var polls: Int
+    public var stepStartedAt: Date
+    public var leaseEpoch: Int64
+    public var scheduledFor: Date?
+    public var createdAt: Date
+    /// The database's clock when the run was claimed: step time budgets are measured against it.
+    public var databaseNow: Date
+    /// The outputs of completed steps, by step name.
+    public var outputs: [String: JSONValue]
+    /// The worker whose expired lease this claim took over, if any.
+    public var tookOverFrom: String?
+}
+
+/// The engine's statements: one method per statement, each a guarded transition whose zero-row result
+/// means another worker or an operator changed the run first.
+public struct RunStore {
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    // MARK: Definitions and workers
+
+    /// Records a definition version so that any worker can finish runs started under it.
+    public func register(_ definition: WorkflowDefinition) throws {
+        try connection.execute("""
+            INSERT INTO ferry.workflow_definitions (version, name, source)
+            VALUES (\(definition.version), \(definition.name), \(definition.source))
+            ON CONFLICT (version) DO NOTHING
+            """)
+    }
+
+    public func definitionSource(version: String) throws -> String? {
+        try connection.query("SELECT source FROM ferry.workflow_definitions WHERE version = \(version)")
+            .first?.decode("source")
+    }
+
+    public func registerWorker(id: String, hostname: String, pid: Int32, concurrency: Int) throws {
+        try connection.execute("""
+            INSERT INTO ferry.workers (id, hostname, pid, concurrency) VALUES (\(id), \(hostname), \(pid), \(concurrency))
+            ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
+                concurrency = excluded.concurrency, started_at = now(), heartbeat_at = now(), stopped_at = NULL
+            """)
+    }
+
+    public func markWorkerStopped(id: String) throws {
+        try connection.execute("UPDATE ferry.workers SET stopped_at = now() WHERE id = \(id)")
+    }
+
+    /// Extends the leases this worker's slots still hold, each under the epoch it was claimed with (never
+    /// one that already expired or that another worker took), and records that the worker is alive.
+    /// Returns how many leases were extended.
+    @discardableResult
+    public func heartbeat(workerID: String, runIDs: [String], epochs: [Int64], leaseSeconds: Double) throws -> Int {
+        try connection.query("""
+            WITH alive AS (UPDATE ferry.workers SET heartbeat_at = now() WHERE id = \(workerID)),
+            held AS (SELECT * FROM unnest(\(runIDs)::uuid[], \(epochs.map(String.init))::bigint[]) AS h (id, epoch))
+            UPDATE ferry.runs r
+            SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                next_wake_at = now() + make_interval(secs => \(leaseSeconds))
+            FROM held h
+            WHERE r.id = h.id AND r.lease_epoch = h.epoch AND r.lease_owner = \(workerID)
+                AND r.status = 'running' AND r.lease_expires_at > now()
+            """).affectedRows
+    }
+
+    // MARK: Claiming
+
+    /// Claims the run that has been due longest (pending, waiting and woken, or running under an expired
+    /// lease), bumping its fencing epoch. Nil when nothing is due.
+    public func claim(workerID: String, leaseSeconds: Double) throws -> ClaimedRun? {
+        let rows = try connection.query("""
+            WITH candidate AS (
+                SELECT id, status AS previous_status, lease_owner AS previous_owner
+                FROM ferry.runs
+                WHERE next_wake_at <= now()
+                ORDER BY next_wake_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE ferry.runs r
+                SET status = 'running', lease_owner = \(workerID), lease_epoch = r.lease_epoch + 1,
+                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                    next_wake_at = now() + make_interval(secs => \(leaseSeconds)),
+                    started_at = coalesce(r.started_at, now()),
+                    step_started_at = coalesce(r.step_started_at, now())
+                FROM candidate c
+                WHERE r.id = c.id
+                RETURNING r.id, r.workflow, r.definition_version, r.input, r.step_index, r.step_count,
+                    r.step_attempt, r.step_polls, r.step_started_at, r.lease_epoch, r.scheduled_for, r.created_at,
+                    c.previous_status, c.previous_owner
+            ), recorded AS (
+                INSERT INTO ferry.events (run_id, kind, actor, detail)
+                SELECT id, 'run.claimed', \(workerID), jsonb_build_object(
+                    'lease_epoch', lease_epoch, 'step_index', step_index, 'previous_status', previous_status,
+                    'took_over_from', CASE WHEN previous_status = 'running' THEN previous_owner END)
+                FROM claimed
+            )
+            SELECT claimed.*, now() AS database_now,
+                (SELECT coalesce(jsonb_object_agg(step_name, output), '{}')
+                 FROM ferry.step_checkpoints s WHERE s.run_id = claimed.id) AS outputs
+            FROM claimed
+            """)
+        guard let row = rows.first else { return nil }
+        let previousStatus: String = try row.decode("previous_status")
+        return ClaimedRun(
+            id: try row.decode("id"),
+            workflow: try row.decode("workflow"),
+            definitionVersion: try row.decode("definition_version"),
+            input: try JSONValue(parsing: try row.decode("input")),
+            stepIndex: try row.decode("step_index"),
+            stepCount: try row.decode("step_count"),
+            failedAttempts: try row.decode("step_attempt"),
+            polls: try row.decode("step_polls"),
+            stepStartedAt: try row.decode("step_started_at"),
+            leaseEpoch: try row.decode("lease_epoch"),
+            scheduledFor: try row.decode("scheduled_for"),
+            createdAt: try row.decode("created_at"),
+            databaseNow: try row.decode("database_now"),
+            outputs: try JSONValue(parsing: try row.decode("outputs")).objectValue ?? [:],
+            tookOverFrom: previousStatus == "running" ? try row.decode("previous_owner") : nil
+        )
+    }
+
+    /// Seconds until the next run is due (zero or less if one is due now), nil if none is waiting.
+    public func secondsUntilNextDue() throws -> Double? {
+        try connection.query("""
+            SELECT extract(epoch FROM min(next_wake_at) - now())::float8 AS seconds
+            FROM ferry.runs WHERE next_wake_at IS NOT NULL
+            """).first?.decode("seconds")
+    }
+}

@@ -1,0 +1,144 @@
+import FerryPostgres
+import Foundation
+public import Logging
+import Synchronization
+
+public struct WorkerConfiguration: Sendable {
+    public var workerID: String
+    /// Runs executed at once, each on its own thread with its own database connection.
+    public var concurrency: Int
+    public var leaseSeconds: Double
+    public var databaseURL: String
+    /// The longest an idle slot sleeps before looking for due runs again (NOTIFY usually wakes it sooner).
+    public var idleSeconds: Double
+
+    public init(workerID: String, concurrency: Int, leaseSeconds: Double, databaseURL: String, idleSeconds: Double = 5) {
+        self.workerID = workerID
+        self.concurrency = concurrency
+        self.leaseSeconds = leaseSeconds
+        self.databaseURL = databaseURL
+        self.idleSeconds = idleSeconds
+    }
+
+    /// `hostname:pid:random`, unique across restarts.
+    public static func defaultWorkerID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// Runs workflow steps until stopped. Each slot is a thread with its own connection that claims a due
+/// run, performs its steps and checkpoints each; a heartbeat thread extends the leases the slots hold;
+/// a listener thread wakes idle slots on NOTIFY. Blocking C calls never run on Swift's shared executor.
+public final class Worker: Sendable {
+    public let configuration: WorkerConfiguration
+    let catalog: WorkflowCatalog
+    let actions: ActionRegistry
+    let logger: Logger
+    let wake = WakeSignal()
+    private let stopping = Atomic<Bool>(false)
+    /// The runs slots hold right now, by id, with the epoch of their lease: what the heartbeat extends.
+    let held = Mutex<[UUID: Int64]>([:])
+    /// Observes each checkpoint's latency in seconds (for the benchmark).
+    let checkpointObserver: (@Sendable (Double) -> Void)?
+
+    public init(
+        configuration: WorkerConfiguration, catalog: WorkflowCatalog, actions: ActionRegistry, logger: Logger,
+        checkpointObserver: (@Sendable (Double) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.actions = actions
+        self.logger = logger
+        self.checkpointObserver = checkpointObserver
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Asks the worker to stop: each slot finishes its current step, checkpoints it and releases its run.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.wakeAll()
+    }
+
+    /// Runs until `stop()`; returns once every slot has released what it held.
+    public func run() throws {
+        let connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-worker")
+        let store = RunStore(connection: connection)
+        try Migrator(connection: connection).requireCurrentSchema()
+        try catalog.register(in: store)
+        try store.registerWorker(
+            id: configuration.workerID, hostname: ProcessInfo.processInfo.hostName, pid: getpid(),
+            concurrency: configuration.concurrency
+        )
+        logger.info("worker started", metadata: [
+            "worker_id": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
+            "lease_seconds": "\(configuration.leaseSeconds)",
+        ])
+        let threads = DispatchGroup()
+        spawn("ferry-heartbeat", in: threads) { self.heartbeatLoop() }
+        spawn("ferry-listener", in: threads) { self.listenLoop() }
+        for slot in 0..<configuration.concurrency {
+            spawn("ferry-slot-\(slot)", in: threads) { self.slotLoop(slot: slot) }
+        }
+        threads.wait()
+        try? store.markWorkerStopped(id: configuration.workerID)
+        logger.info("worker stopped", metadata: ["worker_id": "\(configuration.workerID)"])
+    }
+
+    private func spawn(_ name: String, in group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    // MARK: Heartbeat and wake-ups
+
+    private func heartbeatLoop() {
+        let interval = configuration.leaseSeconds / 3
+        var store: RunStore?
+        var lastBeat = ContinuousClock.now
+        while !isStopping || !held.withLock(\.isEmpty) {
+            let seen = wake.currentGeneration
+            if ContinuousClock.now - lastBeat >= .seconds(interval) {
+                lastBeat = ContinuousClock.now
+                let runs = held.withLock { $0.map { ($0.key.uuidString.lowercased(), $0.value) } }
+                do {
+                    if store == nil {
+                        store = RunStore(connection: try PostgresConnection(
+                            connectionString: configuration.databaseURL, applicationName: "ferry-heartbeat"))
+                    }
+                    try store!.heartbeat(workerID: configuration.workerID, runIDs: runs.map(\.0), epochs: runs.map(\.1),
+                                        leaseSeconds: configuration.leaseSeconds)
+                } catch {
+                    logger.warning("heartbeat failed; leases expire unless the database comes back", metadata: ["error": "\(error)"])
+                }
+            }
+            wake.wait(since: seen, seconds: min(interval, 0.5))
+        }
+    }
+
+    private func listenLoop() {
+        var connection: PostgresConnection?
+        while !isStopping {
+            do {
+                if connection == nil {
+                    let listener = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-listener")
+                    try listener.listen("ferry_run_due")
+                    connection = listener
+                    wake.wakeAll() // anything announced while not listening is found by the next claim
+                }
+                if try !connection!.waitForNotifications(timeout: 0.5).isEmpty {
+                    wake.wakeAll()
+                }
+            } catch {
+                logger.warning("listening for new work failed; retrying", metadata: ["error": "\(error)"])
+                connection = nil
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+}

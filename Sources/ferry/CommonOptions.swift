@@ -1,0 +1,75 @@
+import ArgumentParser
+import FerryEngine
+import FerryPostgres
+import Foundation
+import Logging
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: "libpq URI or connection string (default: $FERRY_DATABASE_URL, else libpq's PG* variables).")
+    var databaseURL: String?
+
+    var resolvedURL: String {
+        databaseURL ?? ProcessInfo.processInfo.environment["FERRY_DATABASE_URL"] ?? ""
+    }
+
+    func connect(applicationName: String = "ferry") throws -> PostgresConnection {
+        try PostgresConnection(connectionString: resolvedURL, applicationName: applicationName)
+    }
+
+    /// A store on a database whose schema matches this binary.
+    func store() throws -> RunStore {
+        let connection = try connect()
+        try Migrator(connection: connection).requireCurrentSchema()
+        return RunStore(connection: connection)
+    }
+}
+
+struct WorkflowOptions: ParsableArguments {
+    @Option(name: .customLong("workflows"), help: "Folder of workflow definitions (default: $FERRY_WORKFLOWS, else ./workflows, else the installed ones).")
+    var directory: String?
+
+    var resolvedDirectory: String {
+        if let directory { return directory }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["FERRY_WORKFLOWS"] { return fromEnvironment }
+        let candidates = [
+            FileManager.default.currentDirectoryPath + "/workflows",
+            // An installed binary: <prefix>/bin/ferry with <prefix>/share/ferry/workflows.
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("../share/ferry/workflows").standardized.path,
+            // A binary built from a checkout.
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../workflows").standardized.path,
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
+    }
+
+    func catalog() throws -> WorkflowCatalog {
+        try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: FerryActions.registry().names)
+    }
+}
+
+struct ActorOption: ParsableArguments {
+    @Option(help: "Who is acting, for the audit log (default: the OS user).")
+    var actor: String = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+}
+
+enum FerryLogging {
+    /// Logs to stderr at $FERRY_LOG_LEVEL (default info).
+    static func bootstrap() {
+        let level = ProcessInfo.processInfo.environment["FERRY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+enum FerryActions {
+    /// Every action the `ferry` binary can perform.
+    static func registry() -> ActionRegistry {
+        var registry = ActionRegistry()
+        BuiltinActions.register(into: &registry)
+        return registry
+    }
+}

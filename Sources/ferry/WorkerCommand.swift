@@ -1,0 +1,51 @@
+import ArgumentParser
+import FerryEngine
+import Foundation
+import Logging
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Runs workflow steps until SIGTERM or SIGINT, then releases what it holds and exits 0."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var workflows: WorkflowOptions
+
+    @Option(name: .customLong("worker-id"), help: "This worker's name in leases and the audit log (default: host:pid:random).")
+    var workerID: String?
+
+    @Option(help: "Runs performed at once.")
+    var concurrency: Int = 4
+
+    @Option(name: .customLong("lease-seconds"), help: "How long a claimed run stays this worker's without a heartbeat.")
+    var leaseSeconds: Double = 30
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be 1-256") }
+        guard leaseSeconds >= 1, leaseSeconds <= 3600 else { throw ValidationError("--lease-seconds must be 1-3600") }
+        if let workerID, workerID.isEmpty || workerID.count > 200 { throw ValidationError("--worker-id must be 1-200 characters") }
+    }
+
+    func run() throws {
+        FerryLogging.bootstrap()
+        try reportingErrors {
+            let worker = Worker(
+                configuration: WorkerConfiguration(
+                    workerID: workerID ?? WorkerConfiguration.defaultWorkerID(), concurrency: concurrency,
+                    leaseSeconds: leaseSeconds, databaseURL: database.resolvedURL
+                ),
+                catalog: try workflows.catalog(), actions: FerryActions.registry(), logger: Logger(label: "ferry.worker")
+            )
+            let signals = [SIGTERM, SIGINT].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { worker.stop() }
+                source.resume()
+                return source
+            }
+            try worker.run()
+            signals.forEach { $0.cancel() }
+        }
+    }
+}

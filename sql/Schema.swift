@@ -1,0 +1,16 @@
+/// One numbered, forward-only schema migration from `sql/`.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+}
+
+/// The migrations this binary knows, in order. Each `sql/NNN_name.sql` file is listed here and embedded
+/// in the binary (see Package.swift), so a binary always knows the newest schema version it understands.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "engine", sql: String(decoding: PackageResources._01_engine_sql, as: UTF8.self)),
+    ]
+
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}
