@@ -71,6 +71,14 @@ let package = Package(
         .testTarget(name: "FerryPostgresTests", dependencies: ["FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryTestSupport"], swiftSettings: strictSettings),
+        // The real engine worker plus test actions that count their side effects, for the crash tests.
+        .executableTarget(
+            name: "FerryCrashTestWorker",
+            dependencies: ["FerryEngine", "FerryPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/CrashTestWorker",
+            exclude: ["workflows"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "FerryDRTests", dependencies: ["FerryDR", "FerryTestSupport"], swiftSettings: strictSettings),
     ]
 )
