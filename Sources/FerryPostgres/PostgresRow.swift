@@ -74,7 +74,7 @@ public struct PostgresRows: Sendable, Sequence {
 
 /// One row; columns are read by name.
 public struct PostgresRow: Sendable {
-    let columns: [String]
+    public let columns: [String]
     let values: [String?]
 
     private func index(of column: String) throws -> Int {

@@ -1,0 +1,60 @@
+import FerryPostgres
+import FerryTestSupport
+import Foundation
+@testable import FerryEngine
+
+/// A fresh, migrated database with the crash-test workflows, for one test.
+struct EngineFixture {
+    let url: String
+    let connection: PostgresConnection
+    let store: RunStore
+    let catalog: WorkflowCatalog
+
+    static let crashTestWorkflows = URL(fileURLWithPath: #filePath)
+        .appendingPathComponent("../../CrashTestWorker/workflows").standardized.path
+    static let shippedWorkflows = URL(fileURLWithPath: #filePath)
+        .appendingPathComponent("../../../workflows").standardized.path
+    static let knownActions: Set<String> = ["noop.sleep", "test.effect", "test.wait_once"]
+
+    init() throws {
+        url = try TestDatabase.create()
+        connection = try PostgresConnection(connectionString: url)
+        try Migrator(connection: connection).migrate()
+        try connection.executeScript(unsafeSQL: """
+            CREATE TABLE crash_test_effects (
+                run_id uuid NOT NULL, step_name text NOT NULL, executions integer NOT NULL DEFAULT 1,
+                PRIMARY KEY (run_id, step_name))
+            """)
+        store = RunStore(connection: connection)
+        let crash = try WorkflowCatalog.load(directory: Self.crashTestWorkflows, knownActions: Self.knownActions)
+        let noop = try WorkflowDefinition.load(path: Self.shippedWorkflows + "/noop.yaml", knownActions: Self.knownActions)
+        catalog = WorkflowCatalog(definitions: [crash.definition(named: "crash-test")!, noop], knownActions: Self.knownActions)
+        try catalog.register(in: store)
+    }
+
+    func start(_ workflow: String, input: JSONValue = [:], key: String? = nil) throws -> UUID {
+        try store.start(RunRequest(definition: catalog.definition(named: workflow)!, input: input, idempotencyKey: key, actor: "test")).runID
+    }
+
+    func registerWorker(_ id: String) throws {
+        try store.registerWorker(id: id, hostname: "test", pid: 1, concurrency: 1)
+    }
+
+    func scalar<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self) throws -> T? {
+        try connection.query(query).first.flatMap { row in try row.decode(row.columns[0], as: T?.self) }
+    }
+
+    func status(_ run: UUID) throws -> RunStatus? {
+        try scalar("SELECT status::text FROM ferry.runs WHERE id = \(run)", as: String.self).flatMap(RunStatus.init(rawValue:))
+    }
+
+    /// Starts a crash-test worker process (the real engine Worker with counted side effects).
+    func startCrashTestWorker(id: String, leaseSeconds: Double = 30, crashPoint: String? = nil) throws -> Process {
+        try FerryProcess.start(
+            [url, Self.crashTestWorkflows, id, String(leaseSeconds)],
+            environment: crashPoint.map { ["FERRY_CRASH_POINT": $0] } ?? [:],
+            executable: FerryProcess.siblingBinary("FerryCrashTestWorker"),
+            logFile: NSTemporaryDirectory() + "/\(id).log"
+        )
+    }
+}

@@ -1,0 +1,135 @@
+import FerryPostgres
+import FerryTestSupport
+import Foundation
+import Testing
+@testable import FerryEngine
+
+@Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
+struct RunStoreTests {
+    @Test func startWithKeyIsIdempotent() throws {
+        let fixture = try EngineFixture()
+        let first = try fixture.store.start(RunRequest(definition: fixture.catalog.definition(named: "noop")!, idempotencyKey: "k", actor: "a"))
+        let second = try fixture.store.start(RunRequest(definition: fixture.catalog.definition(named: "noop")!, idempotencyKey: "k", actor: "a"))
+        guard case .created(let id) = first else { Issue.record("first start did not create"); return }
+        #expect(second == .existing(id))
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.runs", as: Int.self) == 1)
+    }
+
+    @Test func concurrencyKeyAllowsOneRunInFlight() throws {
+        let fixture = try EngineFixture()
+        let noop = fixture.catalog.definition(named: "noop")!
+        let first = try fixture.store.start(RunRequest(definition: noop, concurrencyKey: "backup:db1", actor: "a"))
+        let second = try fixture.store.start(RunRequest(definition: noop, concurrencyKey: "backup:db1", actor: "a"))
+        #expect(second == .skipped(inFlight: first.runID))
+    }
+
+    @Test func checkpointAdvancesAndRecordsInOneStatement() throws {
+        let fixture = try EngineFixture()
+        try fixture.registerWorker("w1")
+        let run = try fixture.start("noop", input: ["steps": 2])
+        let claimed = try #require(try fixture.store.claim(workerID: "w1", leaseSeconds: 30))
+        #expect(claimed.id == run && claimed.leaseEpoch == 1 && claimed.stepIndex == 0)
+        let fence = LeaseFence(runID: run, epoch: 1, stepIndex: 0, stepName: "tick.1", workerID: "w1")
+        let outcome = try fixture.store.checkpoint(
+            StepCompletion(output: ["n": 1], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: fence, isLastStep: false)
+        guard case .running = outcome else { Issue.record("expected the run to go on, got \(String(describing: outcome))"); return }
+        // The same checkpoint again (a replay) is refused by the step-index guard.
+        #expect(try fixture.store.checkpoint(
+            StepCompletion(output: ["n": 1], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: fence, isLastStep: false) == nil)
+        let last = LeaseFence(runID: run, epoch: 1, stepIndex: 1, stepName: "tick.2", workerID: "w1")
+        #expect(try fixture.store.checkpoint(
+            StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: last, isLastStep: true) == .succeeded)
+        #expect(try fixture.status(run) == .succeeded)
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.step_checkpoints WHERE run_id = \(run)", as: Int.self) == 2)
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 2)
+    }
+
+    @Test func workerWithExpiredLeaseCannotWrite() throws {
+        let fixture = try EngineFixture()
+        try fixture.registerWorker("slow")
+        try fixture.registerWorker("fast")
+        let run = try fixture.start("noop", input: ["steps": 2])
+        let slow = try #require(try fixture.store.claim(workerID: "slow", leaseSeconds: 30))
+        #expect(try fixture.store.claim(workerID: "fast", leaseSeconds: 30) == nil, "a live lease is not claimable")
+        // Time passes: the slow worker's lease expires (it was paused, or partitioned).
+        try fixture.connection.execute("""
+            UPDATE ferry.runs SET lease_expires_at = now() - interval '1 second', next_wake_at = now() - interval '1 second'
+            WHERE id = \(run)
+            """)
+        let slowFence = LeaseFence(runID: run, epoch: slow.leaseEpoch, stepIndex: 0, stepName: "tick.1", workerID: "slow")
+        let completion = StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: slow.stepStartedAt)
+        // Expired and not yet taken: still refused, and the heartbeat does not revive it.
+        #expect(try fixture.store.heartbeat(workerID: "slow", runIDs: [run.lowercasedString], epochs: [slow.leaseEpoch], leaseSeconds: 30) == 0)
+        #expect(try fixture.store.checkpoint(completion, fence: slowFence, isLastStep: false) == nil)
+        // Taken over: the fencing epoch moves on and every write of the old holder lands nowhere.
+        let fast = try #require(try fixture.store.claim(workerID: "fast", leaseSeconds: 30))
+        #expect(fast.leaseEpoch == slow.leaseEpoch + 1 && fast.tookOverFrom == "slow")
+        #expect(try fixture.store.checkpoint(completion, fence: slowFence, isLastStep: false) == nil)
+        #expect(try fixture.store.park(fence: slowFence, delay: 1, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "x") == false)
+        #expect(try fixture.store.fail(fence: slowFence, failedAttempts: 1, polls: 0, error: "x") == false)
+        #expect(try fixture.store.release(fence: slowFence) == false)
+        let fastFence = LeaseFence(runID: run, epoch: fast.leaseEpoch, stepIndex: 0, stepName: "tick.1", workerID: "fast")
+        guard case .running = try fixture.store.checkpoint(completion, fence: fastFence, isLastStep: false) else {
+            Issue.record("the new holder must be able to write"); return
+        }
+        #expect(try fixture.scalar("SELECT lease_owner FROM ferry.runs WHERE id = \(run)", as: String.self) == "fast")
+    }
+
+    @Test func cancelAndResumeThroughTheStore() throws {
+        let fixture = try EngineFixture()
+        try fixture.registerWorker("w1")
+        let waiting = try fixture.start("noop")
+        #expect(try fixture.store.cancel(runID: waiting, actor: "alice") == .cancelled, "a pending run is cancelled at once")
+        #expect(throws: OperatorError.self) { try fixture.store.cancel(runID: waiting, actor: "alice") }
+
+        let running = try fixture.start("noop", input: ["steps": 3])
+        let claimed = try #require(try fixture.store.claim(workerID: "w1", leaseSeconds: 30))
+        #expect(claimed.id == running)
+        #expect(try fixture.store.cancel(runID: running, actor: "bob") == .running, "a running run stops at its next boundary")
+        let fence = LeaseFence(runID: running, epoch: claimed.leaseEpoch, stepIndex: 0, stepName: "tick.1", workerID: "w1")
+        #expect(try fixture.store.checkpoint(StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt),
+                                             fence: fence, isLastStep: false) == .cancelled)
+        #expect(try fixture.scalar("SELECT actor FROM ferry.events WHERE run_id = \(running) AND kind = 'run.cancelled'", as: String.self) == "bob")
+
+        try fixture.store.resume(runID: running, actor: "carol")
+        #expect(try fixture.status(running) == .pending)
+        #expect(try fixture.scalar("SELECT step_index FROM ferry.runs WHERE id = \(running)", as: Int.self) == 1, "resumes at the step that did not complete")
+        #expect(throws: OperatorError.self) { try fixture.store.resume(runID: running, actor: "carol") }
+        #expect(throws: OperatorError.self) { try fixture.store.cancel(runID: UUID(), actor: "carol") }
+    }
+
+    @Test func schemaRefusesIllegalRows() throws {
+        let fixture = try EngineFixture()
+        let run = try fixture.start("noop")
+        // Running without a lease, succeeded before the last step, editing the audit log: all refused.
+        #expect(throws: PostgresError.self) { try fixture.connection.execute("UPDATE ferry.runs SET status = 'running' WHERE id = \(run)") }
+        #expect(throws: PostgresError.self) {
+            try fixture.connection.execute("UPDATE ferry.runs SET status = 'succeeded', next_wake_at = NULL, finished_at = now() WHERE id = \(run)")
+        }
+        #expect(throws: PostgresError.self) { try fixture.connection.execute("DELETE FROM ferry.events") }
+        #expect(throws: PostgresError.self) { try fixture.connection.execute("UPDATE ferry.events SET actor = 'mallory'") }
+    }
+
+    @Test func migrationsAreIdempotentAndRefuseANewerSchema() throws {
+        let fixture = try EngineFixture()
+        #expect(try Migrator(connection: fixture.connection).migrate().isEmpty)
+        try fixture.connection.execute("""
+            INSERT INTO ferry.schema_migrations (version, name, checksum) VALUES (999, 'future', repeat('0', 64))
+            """)
+        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection).migrate() }
+        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection).requireCurrentSchema() }
+    }
+
+    @Test func concurrentMigrationsApplyOnce() throws {
+        let url = try TestDatabase.create()
+        let results = Mutex<[Result<[Int], any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let result = Result { try Migrator(connection: try PostgresConnection(connectionString: url)).migrate() }
+            results.withLock { $0.append(result) }
+        }
+        let applied = try results.withLock { try $0.map { try $0.get() } }
+        #expect(applied.filter { !$0.isEmpty }.count == 1)
+    }
+}
+
+import Synchronization
