@@ -149,8 +149,10 @@ public final class PostgresConnection {
         }
     }
 
+    /// libpq's message on one line (it spreads hints over several).
     static func errorMessage(of connection: OpaquePointer) -> String {
-        String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+        String(cString: PQerrorMessage(connection)).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 }
 

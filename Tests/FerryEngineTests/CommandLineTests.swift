@@ -1,0 +1,113 @@
+import FerryPostgres
+import FerryTestSupport
+import Foundation
+import Testing
+@testable import FerryEngine
+
+/// The `ferry` binary end to end, as operators and their scripts use it.
+@Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
+struct CommandLineTests {
+    let url: String
+    let environment: [String: String]
+
+    init() throws {
+        url = try TestDatabase.create()
+        environment = ["FERRY_DATABASE_URL": url, "FERRY_WORKFLOWS": EngineFixture.shippedWorkflows, "FERRY_LOG_LEVEL": "warning"]
+    }
+
+    func ferry(_ arguments: String...) throws -> FerryProcess.Result {
+        try FerryProcess.run(arguments, environment: environment)
+    }
+
+    func json(_ result: FerryProcess.Result) throws -> JSONValue {
+        try JSONValue(parsing: result.stdout)
+    }
+
+    @Test func helpListsEveryCommand() throws {
+        let help = try ferry("--help")
+        for command in ["migrate", "worker", "runs", "history", "aws"] {
+            #expect(help.stdout.contains("  \(command) "), "ferry --help lists \(command)")
+        }
+        let runs = try ferry("runs", "--help")
+        for command in ["start", "list", "show", "cancel", "resume"] {
+            #expect(runs.stdout.contains("  \(command) "))
+        }
+    }
+
+    @Test func cancelAndResumeEndToEnd() throws {
+        #expect(try ferry("migrate").status == 0)
+        let start = try ferry("runs", "start", "noop", "--input", #"{"steps": 6, "sleep_ms": 150}"#, "--actor", "alice")
+        #expect(start.status == 0, "\(start.stderr)")
+        let run = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(UUID(uuidString: run) != nil)
+
+        let worker = try FerryProcess.start(["worker", "--concurrency", "2", "--worker-id", "cli-worker"], environment: environment,
+                                            logFile: NSTemporaryDirectory() + "/cli-worker-\(run).log")
+        defer { worker.terminate(); worker.waitUntilExit() }
+        #expect(try FerryProcess.waitUntil { try json(ferry("runs", "show", run, "--json"))["run"]?["step_index"]?.intValue ?? 0 >= 1 })
+        let cancel = try ferry("runs", "cancel", run, "--actor", "bob")
+        #expect(cancel.status == 0 && cancel.stdout.contains("cancel requested"))
+        #expect(try FerryProcess.waitUntil { try json(ferry("runs", "show", run, "--json"))["run"]?["status"] == "cancelled" })
+        let cancelled = try json(ferry("runs", "show", run, "--json"))
+        let done = cancelled["run"]?["step_index"]?.intValue ?? 0
+        #expect(done < 6, "cancelled at a step boundary before the end")
+
+        let resume = try ferry("runs", "resume", run, "--actor", "carol")
+        #expect(resume.status == 0, "\(resume.stderr)")
+        #expect(try FerryProcess.waitUntil { try json(ferry("runs", "show", run, "--json"))["run"]?["status"] == "succeeded" })
+        let shown = try json(ferry("runs", "show", run, "--json"))
+        let steps = shown["steps"]?.arrayValue ?? []
+        #expect(steps.count == 6 && steps.allSatisfy { $0["status"] == "succeeded" && $0["attempts"] == 1 })
+
+        let history = try json(ferry("history", "--run", run, "--json"))["events"]?.arrayValue ?? []
+        let kinds = history.compactMap { $0["kind"]?.stringValue }
+        #expect(kinds.filter { $0 == "step.completed" }.count == 6, "each step completed once across cancel and resume")
+        #expect(history.contains { $0["kind"] == "run.cancel_requested" && $0["actor"] == "bob" })
+        #expect(history.contains { $0["kind"] == "run.resumed" && $0["actor"] == "carol" })
+        #expect(history.contains { $0["kind"] == "run.created" && $0["actor"] == "alice" })
+
+        let listed = try json(ferry("runs", "list", "--status", "succeeded", "--workflow", "noop", "--json"))["runs"]?.arrayValue ?? []
+        #expect(listed.map { $0["id"]?.stringValue } == [run])
+    }
+
+    @Test func idempotentStartWithKey() throws {
+        #expect(try ferry("migrate").status == 0)
+        let first = try ferry("runs", "start", "noop", "--key", "nightly-2026-11-25")
+        let second = try ferry("runs", "start", "noop", "--key", "nightly-2026-11-25")
+        #expect(first.status == 0 && first.stdout == second.stdout)
+    }
+
+    @Test func badInputGetsOneClearLineAndNonZeroExit() throws {
+        #expect(try ferry("migrate").status == 0)
+        let cases: [([String], String)] = [
+            (["runs", "show", "not-a-uuid"], "is not a run id"),
+            (["runs", "show", UUID().uuidString], "no run"),
+            (["runs", "cancel", UUID().uuidString], "no run"),
+            (["runs", "start", "no-such-workflow"], "no workflow \"no-such-workflow\""),
+            (["runs", "start", "noop", "--input", "{not json"], "--input: malformed JSON"),
+            (["runs", "start", "noop", "--input", #"{"steps": -1}"#], "must be a whole number"),
+            (["runs", "list", "--status", "sleeping"], "--status must be one of"),
+            (["worker", "--concurrency", "0"], "--concurrency must be 1-256"),
+            (["history", "--since", "yesterday"], "--since must be an ISO 8601 time"),
+        ]
+        for (arguments, message) in cases {
+            let result = try FerryProcess.run(arguments, environment: environment)
+            #expect(result.status != 0, "\(arguments) must fail")
+            #expect(result.stderr.contains(message), "\(arguments): stderr was \(result.stderr)")
+        }
+    }
+
+    @Test func unreachableDatabaseIsOneLineWithoutPassword() throws {
+        let result = try FerryProcess.run(["runs", "list"], environment: [
+            "FERRY_DATABASE_URL": "postgresql://ferry:s3cret-pw@127.0.0.1:1/ferry?connect_timeout=2",
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("ferry: database connection:"))
+        #expect(!result.stderr.contains("s3cret-pw"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    @Test func refusesASchemaItDoesNotKnow() throws {
+        #expect(try ferry("runs", "list").stderr.contains("run `ferry migrate`"))
+    }
+}
