@@ -28,24 +28,17 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        let worker = WorkerHandle()
+        TerminationSignals.handle { _ in worker.stop() }
         FerryLogging.bootstrap()
         try reportingErrors {
-            let worker = Worker(
+            try worker.run(Worker(
                 configuration: WorkerConfiguration(
                     workerID: workerID ?? WorkerConfiguration.defaultWorkerID(), concurrency: concurrency,
                     leaseSeconds: leaseSeconds, databaseURL: database.resolvedURL
                 ),
                 catalog: try workflows.catalog(), actions: FerryActions.registry(), logger: Logger(label: "ferry.worker")
-            )
-            let signals = [SIGTERM, SIGINT].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { worker.stop() }
-                source.resume()
-                return source
-            }
-            try worker.run()
-            signals.forEach { $0.cancel() }
+            ))
         }
     }
 }

@@ -37,23 +37,20 @@ actions.register("test.wait_once", ClosureStepAction { context in
     context.polls == 0 ? .notYet("waiting once") : .done(["polls": .number(Double(context.polls))])
 })
 
+let handle = WorkerHandle()
+TerminationSignals.handle { _ in handle.stop() }
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = .info
     return handler
 }
 do {
-    let worker = Worker(
+    try handle.run(Worker(
         configuration: WorkerConfiguration(workerID: arguments[3], concurrency: 2, leaseSeconds: leaseSeconds,
                                            databaseURL: databaseURL, idleSeconds: 0.5),
         catalog: try WorkflowCatalog.load(directory: arguments[2], knownActions: actions.names),
         actions: actions, logger: Logger(label: "crash-test-worker")
-    )
-    signal(SIGTERM, SIG_IGN)
-    let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-    termination.setEventHandler { worker.stop() }
-    termination.resume()
-    try worker.run()
+    ))
 } catch {
     FileHandle.standardError.write(Data("crash-test-worker: \(error)\n".utf8))
     exit(1)

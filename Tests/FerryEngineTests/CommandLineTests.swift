@@ -43,7 +43,7 @@ struct CommandLineTests {
 
         let worker = try FerryProcess.start(["worker", "--concurrency", "2", "--worker-id", "cli-worker"], environment: environment,
                                             logFile: NSTemporaryDirectory() + "/cli-worker-\(run).log")
-        defer { worker.terminate(); worker.waitUntilExit() }
+        defer { #expect(FerryProcess.stop(worker)) }
         #expect(try FerryProcess.waitUntil { try json(ferry("runs", "show", run, "--json"))["run"]?["step_index"]?.intValue ?? 0 >= 1 })
         let cancel = try ferry("runs", "cancel", run, "--actor", "bob")
         #expect(cancel.status == 0 && cancel.stdout.contains("cancel requested"))

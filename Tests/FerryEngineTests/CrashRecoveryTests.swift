@@ -65,7 +65,7 @@ struct CrashRecoveryTests {
         }
         try expireLeases(of: "doomed", fixture)
         let rescuer = try fixture.startCrashTestWorker(id: "rescuer")
-        defer { rescuer.terminate(); rescuer.waitUntilExit() }
+        defer { #expect(FerryProcess.stop(rescuer)) }
         try waitForAll(fixture, runs)
         try assertEveryStepOnce(fixture, runs: runs, effectSteps: 3)
         #expect(try fixture.scalar("""
@@ -94,7 +94,7 @@ struct CrashRecoveryTests {
         try fixture.connection.execute("DROP TRIGGER hold_parked ON ferry.runs")
         try fixture.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting'")
         let rescuer = try fixture.startCrashTestWorker(id: "after-wait")
-        defer { rescuer.terminate(); rescuer.waitUntilExit() }
+        defer { #expect(FerryProcess.stop(rescuer)) }
         try waitForAll(fixture, runs)
         try assertEveryStepOnce(fixture, runs: runs, effectSteps: 1)
     }
@@ -105,7 +105,7 @@ struct CrashRecoveryTests {
         let runs = try (0..<20).map { _ in try fixture.start("crash-test", input: ["steps": 4]) }
         var generator = SystemRandomNumberGenerator()
         var workers: [Process] = []
-        defer { workers.forEach { if $0.isRunning { $0.terminate(); $0.waitUntilExit() } } }
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
         for round in 0..<6 {
             let worker = try fixture.startCrashTestWorker(id: "random-\(round)", leaseSeconds: 1)
             workers.append(worker)
@@ -124,7 +124,7 @@ struct CrashRecoveryTests {
         let fixture = try EngineFixture()
         let runs = try (0..<30).map { _ in try fixture.start("crash-test", input: ["steps": 3]) }
         let workers = try (0..<3).map { try fixture.startCrashTestWorker(id: "racer-\($0)") }
-        defer { workers.forEach { $0.terminate(); $0.waitUntilExit() } }
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
         try waitForAll(fixture, runs)
         try assertEveryStepOnce(fixture, runs: runs, effectSteps: 3)
         #expect(try fixture.scalar("SELECT max(executions) FROM crash_test_effects", as: Int.self) == 1, "no effect repeated without a crash")
@@ -135,8 +135,7 @@ struct CrashRecoveryTests {
         let run = try fixture.start("noop", input: ["steps": 50, "sleep_ms": 100])
         let worker = try fixture.startCrashTestWorker(id: "graceful")
         #expect(try FerryProcess.waitUntil { try fixture.scalar("SELECT step_index FROM ferry.runs WHERE id = \(run)", as: Int.self)! >= 1 })
-        worker.terminate()
-        worker.waitUntilExit()
+        #expect(FerryProcess.stop(worker), "SIGTERM stops the worker")
         #expect(worker.terminationReason == .exit && worker.terminationStatus == 0)
         #expect(try fixture.status(run) == .waiting)
         #expect(try fixture.scalar("SELECT lease_owner FROM ferry.runs WHERE id = \(run)", as: String.self) == nil)

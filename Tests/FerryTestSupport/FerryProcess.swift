@@ -64,3 +64,17 @@ public enum FerryProcess {
         return try condition()
     }
 }
+
+extension FerryProcess {
+    /// Sends SIGTERM and waits up to `seconds` for the process to exit; SIGKILLs it after that. Returns
+    /// whether it exited by itself, so a worker that ignores SIGTERM fails its test instead of hanging it.
+    @discardableResult
+    public static func stop(_ process: Process, seconds: Double = 30) -> Bool {
+        guard process.isRunning else { return true }
+        process.terminate()
+        let exited = (try? waitUntil(seconds: seconds) { !process.isRunning }) ?? false
+        if !exited { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return exited
+    }
+}
