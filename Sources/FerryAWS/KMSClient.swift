@@ -20,20 +20,20 @@ public final class KMSClient {
 
     /// `keyID` may be a key id, key ARN, alias name (`alias/ferry`) or alias ARN.
     public func describeKey(_ keyID: String) throws -> KMSKey {
-        try Self.key(in: json.call("DescribeKey", ["KeyId": keyID]), operation: "DescribeKey")
+        try json.call("DescribeKey", ["KeyId": keyID], decode: Self.key(in:))
     }
 
     /// CreateKey (symmetric encryption key), for tests and the demo.
     public func createKey(description: String, tags: [String: String] = [:]) throws -> KMSKey {
         var input: [String: Any] = ["Description": description]
         if !tags.isEmpty { input["Tags"] = tags.keys.sorted().map { ["TagKey": $0, "TagValue": tags[$0]!] } }
-        return try Self.key(in: json.call("CreateKey", input), operation: "CreateKey")
+        return try json.call("CreateKey", input, decode: Self.key(in:))
     }
 
-    static func key(in output: [String: Any], operation: String) throws -> KMSKey {
+    static func key(in output: [String: Any]) throws -> KMSKey {
         guard let metadata = output["KeyMetadata"] as? [String: Any],
               let keyID = metadata["KeyId"] as? String, let arn = metadata["Arn"] as? String else {
-            throw AWSError.malformed("\(operation): response has no KeyMetadata with KeyId and Arn")
+            throw AWSError.malformed("response has no KeyMetadata with KeyId and Arn")
         }
         return KMSKey(keyID: keyID, arn: arn, enabled: metadata["Enabled"] as? Bool ?? false,
                       keyState: metadata["KeyState"] as? String ?? "", keyManager: metadata["KeyManager"] as? String,

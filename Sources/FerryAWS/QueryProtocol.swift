@@ -39,8 +39,19 @@ struct QueryProtocol {
     let connection: ServiceConnection
     let version: String
 
-    /// Calls `action` and returns its `<ActionResult>` element (empty when the operation returns nothing).
-    func call(_ action: String, _ parameters: QueryParameters = QueryParameters()) throws -> XMLValue {
+    /// Calls `action` and decodes its `<ActionResult>` element (empty when the operation returns nothing);
+    /// a decoding error names the operation.
+    func call<Output>(_ action: String, _ parameters: QueryParameters = QueryParameters(),
+                      decode: (XMLValue) throws -> Output) throws -> Output {
+        do {
+            return try decode(try call(action, parameters))
+        } catch var error as AWSError {
+            error.operation = "\(connection.service):\(action)"
+            throw error
+        }
+    }
+
+    private func call(_ action: String, _ parameters: QueryParameters) throws -> XMLValue {
         let body = PercentEncoding.formBody([("Action", action), ("Version", version)] + parameters.pairs)
         let response = try connection.post(
             operation: action,
@@ -60,11 +71,14 @@ struct QueryProtocol {
         repeat {
             var page = parameters
             page.set("Marker", marker)
-            let result = try call(action, page)
-            items += try extract(result)
-            marker = result.string("Marker")?.nonEmpty
+            marker = try call(action, page) { result in
+                items += try extract(result)
+                return result.string("Marker")?.nonEmpty
+            }
             if let marker, !seenMarkers.insert(marker).inserted {
-                throw AWSError.malformed("\(action) returned the same Marker twice; stopping pagination")
+                var error = AWSError.malformed("\(action) returned the same Marker twice; stopping pagination")
+                error.operation = "\(connection.service):\(action)"
+                throw error
             }
         } while marker != nil
         return items
@@ -106,7 +120,17 @@ struct JSONProtocol {
     let connection: ServiceConnection
     let targetPrefix: String
 
-    func call(_ operation: String, _ input: [String: Any]) throws -> [String: Any] {
+    /// Calls `operation` and decodes its JSON object; a decoding error names the operation.
+    func call<Output>(_ operation: String, _ input: [String: Any], decode: ([String: Any]) throws -> Output) throws -> Output {
+        do {
+            return try decode(try call(operation, input))
+        } catch var error as AWSError {
+            error.operation = "\(connection.service):\(operation)"
+            throw error
+        }
+    }
+
+    private func call(_ operation: String, _ input: [String: Any]) throws -> [String: Any] {
         let body = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
         let response = try connection.post(
             operation: operation,
@@ -115,7 +139,7 @@ struct JSONProtocol {
             decodeError: decodeError
         )
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
-            throw AWSError.malformed("\(operation): response is not a JSON object: \(ServiceConnection.excerpt(response.body))",
+            throw AWSError.malformed("response is not a JSON object: \(ServiceConnection.excerpt(response.body))",
                                      status: response.status, requestID: connection.requestID(response))
         }
         return object

@@ -5,7 +5,7 @@ extension RDSClient {
         parameters.set("DBClusterSnapshotIdentifier", identifier)
         parameters.set("DBClusterIdentifier", clusterIdentifier)
         parameters.tags(tags)
-        return try DBClusterSnapshot(xml: query.call("CreateDBClusterSnapshot", parameters).requiredChild("DBClusterSnapshot"))
+        return try query.call("CreateDBClusterSnapshot", parameters) { try DBClusterSnapshot(xml: $0.requiredChild("DBClusterSnapshot")) }
     }
 
     public func describeDBClusterSnapshots(snapshotIdentifier: String? = nil, clusterIdentifier: String? = nil,
@@ -39,13 +39,13 @@ extension RDSClient {
         parameters.set("CopyTags", request.copyTags)
         parameters.tags(request.tags)
         try addPreSignedURL(action: "CopyDBClusterSnapshot", sourceRegion: request.sourceRegion, to: &parameters)
-        return try DBClusterSnapshot(xml: query.call("CopyDBClusterSnapshot", parameters).requiredChild("DBClusterSnapshot"))
+        return try query.call("CopyDBClusterSnapshot", parameters) { try DBClusterSnapshot(xml: $0.requiredChild("DBClusterSnapshot")) }
     }
 
     public func deleteDBClusterSnapshot(identifier: String) throws -> DBClusterSnapshot {
         var parameters = QueryParameters()
         parameters.set("DBClusterSnapshotIdentifier", identifier)
-        return try DBClusterSnapshot(xml: query.call("DeleteDBClusterSnapshot", parameters).requiredChild("DBClusterSnapshot"))
+        return try query.call("DeleteDBClusterSnapshot", parameters) { try DBClusterSnapshot(xml: $0.requiredChild("DBClusterSnapshot")) }
     }
 
     public func describeDBClusters(identifier: String? = nil, filters: [RDSFilter] = [], pageSize: Int? = nil) throws -> [DBCluster] {
@@ -69,7 +69,7 @@ extension RDSClient {
         parameters.tags(tags)
         parameters.set("StorageEncrypted", storageEncrypted)
         parameters.set("KmsKeyId", kmsKeyID)
-        return try DBCluster(xml: query.call("CreateDBCluster", parameters).requiredChild("DBCluster"))
+        return try query.call("CreateDBCluster", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
     }
 
     /// RestoreDBClusterFromSnapshot. Do not pass `kmsKeyID` for an unencrypted snapshot: RDS refuses it.
@@ -90,6 +90,6 @@ extension RDSClient {
         parameters.set("KmsKeyId", kmsKeyID)
         parameters.set("DBClusterParameterGroupName", parameterGroupName)
         parameters.set("DeletionProtection", deletionProtection)
-        return try DBCluster(xml: query.call("RestoreDBClusterFromSnapshot", parameters).requiredChild("DBCluster"))
+        return try query.call("RestoreDBClusterFromSnapshot", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
     }
 }

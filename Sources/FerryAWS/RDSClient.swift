@@ -20,7 +20,7 @@ public final class RDSClient {
         parameters.set("DBSnapshotIdentifier", identifier)
         parameters.set("DBInstanceIdentifier", instanceIdentifier)
         parameters.tags(tags)
-        return try DBSnapshot(xml: query.call("CreateDBSnapshot", parameters).requiredChild("DBSnapshot"))
+        return try query.call("CreateDBSnapshot", parameters) { try DBSnapshot(xml: $0.requiredChild("DBSnapshot")) }
     }
 
     public func describeDBSnapshots(_ filter: DBSnapshotQuery = DBSnapshotQuery()) throws -> [DBSnapshot] {
@@ -55,13 +55,13 @@ public final class RDSClient {
         parameters.set("CopyTags", request.copyTags)
         parameters.set("OptionGroupName", request.optionGroupName)
         try addPreSignedURL(action: "CopyDBSnapshot", sourceRegion: request.sourceRegion, to: &parameters)
-        return try DBSnapshot(xml: query.call("CopyDBSnapshot", parameters).requiredChild("DBSnapshot"))
+        return try query.call("CopyDBSnapshot", parameters) { try DBSnapshot(xml: $0.requiredChild("DBSnapshot")) }
     }
 
     public func deleteDBSnapshot(identifier: String) throws -> DBSnapshot {
         var parameters = QueryParameters()
         parameters.set("DBSnapshotIdentifier", identifier)
-        return try DBSnapshot(xml: query.call("DeleteDBSnapshot", parameters).requiredChild("DBSnapshot"))
+        return try query.call("DeleteDBSnapshot", parameters) { try DBSnapshot(xml: $0.requiredChild("DBSnapshot")) }
     }
 
     // MARK: - DB instances
@@ -94,7 +94,7 @@ public final class RDSClient {
         parameters.set("MultiAZ", request.multiAZ)
         parameters.set("PubliclyAccessible", request.publiclyAccessible)
         parameters.tags(request.tags)
-        return try DBInstance(xml: query.call("CreateDBInstance", parameters).requiredChild("DBInstance"))
+        return try query.call("CreateDBInstance", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
 
     public func restoreDBInstanceFromDBSnapshot(_ request: RestoreDBInstanceRequest) throws -> DBInstance {
@@ -112,7 +112,7 @@ public final class RDSClient {
         parameters.list("VpcSecurityGroupIds", member: "VpcSecurityGroupId", request.vpcSecurityGroupIDs)
         parameters.set("DBParameterGroupName", request.parameterGroupName)
         parameters.set("DeletionProtection", request.deletionProtection)
-        return try DBInstance(xml: query.call("RestoreDBInstanceFromDBSnapshot", parameters).requiredChild("DBInstance"))
+        return try query.call("RestoreDBInstanceFromDBSnapshot", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
 
     public func deleteDBInstance(identifier: String, skipFinalSnapshot: Bool = true, finalSnapshotIdentifier: String? = nil,
@@ -122,7 +122,7 @@ public final class RDSClient {
         parameters.set("SkipFinalSnapshot", skipFinalSnapshot)
         parameters.set("FinalDBSnapshotIdentifier", finalSnapshotIdentifier)
         parameters.set("DeleteAutomatedBackups", deleteAutomatedBackups)
-        return try DBInstance(xml: query.call("DeleteDBInstance", parameters).requiredChild("DBInstance"))
+        return try query.call("DeleteDBInstance", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
 
     // MARK: - Tags
@@ -131,13 +131,13 @@ public final class RDSClient {
         var parameters = QueryParameters()
         parameters.set("ResourceName", arn)
         parameters.tags(tags)
-        _ = try query.call("AddTagsToResource", parameters)
+        try query.call("AddTagsToResource", parameters) { _ in }
     }
 
     public func listTagsForResource(arn: String) throws -> [String: String] {
         var parameters = QueryParameters()
         parameters.set("ResourceName", arn)
-        return try query.call("ListTagsForResource", parameters).tags()
+        return try query.call("ListTagsForResource", parameters) { try $0.tags() }
     }
 
     // MARK: - Cross-region pre-signed URL

@@ -13,14 +13,14 @@ public final class SNSClient {
         parameters.set("TopicArn", topicARN)
         parameters.set("Message", message)
         parameters.set("Subject", subject)
-        return try query.call("Publish", parameters).requiredString("MessageId")
+        return try query.call("Publish", parameters) { try $0.requiredString("MessageId") }
     }
 
     /// Creates the topic (or finds the existing one of that name); returns its ARN.
     public func createTopic(name: String) throws -> String {
         var parameters = QueryParameters()
         parameters.set("Name", name)
-        return try query.call("CreateTopic", parameters).requiredString("TopicArn")
+        return try query.call("CreateTopic", parameters) { try $0.requiredString("TopicArn") }
     }
 }
 

@@ -16,9 +16,10 @@ public final class STSClient {
     }
 
     public func getCallerIdentity() throws -> CallerIdentity {
-        let result = try query.call("GetCallerIdentity")
-        return CallerIdentity(account: try result.requiredString("Account"), arn: try result.requiredString("Arn"),
-                              userID: try result.requiredString("UserId"))
+        try query.call("GetCallerIdentity") { result in
+            CallerIdentity(account: try result.requiredString("Account"), arn: try result.requiredString("Arn"),
+                           userID: try result.requiredString("UserId"))
+        }
     }
 
     public func assumeRole(roleARN: String, sessionName: String, externalID: String? = nil, duration: Int? = nil) throws -> AWSCredentials {
@@ -27,7 +28,7 @@ public final class STSClient {
         parameters.set("RoleSessionName", sessionName)
         parameters.set("DurationSeconds", duration)
         parameters.set("ExternalId", externalID)
-        return try Self.credentials(in: query.call("AssumeRole", parameters), source: "assume-role")
+        return try query.call("AssumeRole", parameters) { try Self.credentials(in: $0, source: "assume-role") }
     }
 
     /// Needs no credentials: make the client with `signed: false` (the token is the proof).
@@ -38,7 +39,7 @@ public final class STSClient {
         parameters.set("RoleSessionName", sessionName)
         parameters.set("WebIdentityToken", webIdentityToken)
         parameters.set("DurationSeconds", duration)
-        return try Self.credentials(in: query.call("AssumeRoleWithWebIdentity", parameters), source: "web-identity")
+        return try query.call("AssumeRoleWithWebIdentity", parameters) { try Self.credentials(in: $0, source: "web-identity") }
     }
 
     static func credentials(in result: XMLValue, source: String) throws -> AWSCredentials {
