@@ -1,0 +1,195 @@
+import FerryAWS
+import FerryTestSupport
+import Foundation
+import Testing
+
+@Suite(Moto.enabled) struct RDSClientIntegrationTests {
+    let aws = Moto.context()
+
+    @Test func instanceSnapshotLifecycle() throws {
+        let rds = try aws.rds(region: Moto.primaryRegion)
+        let db = AWSTestEnvironment.uniqueName("db")
+        let instance = try Moto.makeInstance(rds, name: db, tags: ["team": "sre"])
+        #expect(instance.identifier == db)
+        let described = try #require(try rds.describeDBInstances(identifier: db).first)
+        #expect(described.engine == "postgres")
+        #expect(described.tags == ["team": "sre"])
+        #expect(described.arn?.hasPrefix("arn:aws:rds:us-east-1:") == true)
+
+        let name = AWSTestEnvironment.uniqueName("snap")
+        let created = try rds.createDBSnapshot(identifier: name, instanceIdentifier: db, tags: ["ferry:managed": "true", "ferry:run-id": "r1"])
+        #expect(created.identifier == name)
+        #expect(created.instanceIdentifier == db)
+
+        let byID = try #require(try rds.describeDBSnapshot(identifier: name))
+        #expect(byID.status == "available")
+        #expect(byID.tags["ferry:run-id"] == "r1")
+        #expect(byID.snapshotType == "manual")
+        #expect(byID.engine == "postgres")
+        #expect(byID.createTime != nil)
+        #expect(!byID.encrypted)
+
+        let byInstance = try rds.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: db, snapshotType: "manual"))
+        #expect(byInstance.map(\.identifier) == [name])
+        let byFilter = try rds.describeDBSnapshots(DBSnapshotQuery(filters: [RDSFilter(name: "db-instance-id", values: [db])]))
+        #expect(byFilter.map(\.identifier).contains(name))
+
+        let arn = try #require(byID.arn)
+        try rds.addTagsToResource(arn: arn, tags: ["extra": "value with spaces é"])
+        let tags = try rds.listTagsForResource(arn: arn)
+        #expect(tags["extra"] == "value with spaces é")
+        #expect(tags["ferry:managed"] == "true")
+
+        let deleted = try rds.deleteDBSnapshot(identifier: name)
+        #expect(deleted.identifier == name)
+        #expect(try rds.describeDBSnapshot(identifier: name) == nil)
+        _ = try rds.deleteDBInstance(identifier: db)
+    }
+
+    @Test func serviceErrorsAreTypedAndTerminal() throws {
+        let rds = try aws.rds(region: Moto.primaryRegion)
+        let error = try #require(throws: AWSError.self) {
+            try rds.createDBSnapshot(identifier: AWSTestEnvironment.uniqueName("snap"), instanceIdentifier: "no-such-db")
+        }
+        #expect(error.code == .dbInstanceNotFound)
+        #expect(error.kind == .service)
+        #expect(error.classification == .terminal)
+        #expect(error.httpStatus == 404 || error.httpStatus == 400)
+        #expect(error.operation == "rds:CreateDBSnapshot")
+        #expect(!error.message.isEmpty)
+
+        let deleteError = try #require(throws: AWSError.self) { try rds.deleteDBSnapshot(identifier: "no-such-snapshot") }
+        #expect(deleteError.code == .dbSnapshotNotFound)
+    }
+
+    @Test func restoreInstanceFromSnapshot() throws {
+        let rds = try aws.rds(region: Moto.primaryRegion)
+        let db = AWSTestEnvironment.uniqueName("db")
+        _ = try Moto.makeInstance(rds, name: db)
+        let snapshot = try rds.createDBSnapshot(identifier: AWSTestEnvironment.uniqueName("snap"), instanceIdentifier: db)
+        let restoredName = AWSTestEnvironment.uniqueName("restored")
+        let restored = try rds.restoreDBInstanceFromDBSnapshot(RestoreDBInstanceRequest(
+            instanceIdentifier: restoredName, snapshotIdentifier: snapshot.identifier, instanceClass: "db.t3.small",
+            vpcSecurityGroupIDs: ["sg-1234", "sg-5678"], multiAZ: true, publiclyAccessible: false,
+            deletionProtection: false, tags: ["ferry:drill": "true"]))
+        #expect(restored.identifier == restoredName)
+        let described = try #require(try rds.describeDBInstances(identifier: restoredName).first)
+        #expect(described.instanceClass == "db.t3.small")
+        #expect(described.multiAZ == true)
+        #expect(described.publiclyAccessible != true)  // moto 5.2 does not echo PubliclyAccessible after a restore
+        #expect(Set(described.vpcSecurityGroupIDs) == ["sg-1234", "sg-5678"])
+        #expect(described.tags["ferry:drill"] == "true")
+        #expect(described.endpointAddress != nil)
+        let deleted = try rds.deleteDBInstance(identifier: restoredName)
+        #expect(deleted.identifier == restoredName)
+    }
+
+    @Test func encryptedCrossRegionCopyUnderDestinationKey() throws {
+        let primary = try aws.rds(region: Moto.primaryRegion)
+        let dr = try aws.rds(region: Moto.drRegion)
+        let primaryKey = try aws.kms(region: Moto.primaryRegion).createKey(description: "ferry test source key")
+        let drKey = try aws.kms(region: Moto.drRegion).createKey(description: "ferry test DR key", tags: ["ferry": "test"])
+        #expect(try aws.kms(region: Moto.drRegion).describeKey(drKey.arn).keyID == drKey.keyID)
+
+        let db = AWSTestEnvironment.uniqueName("db")
+        _ = try Moto.makeInstance(primary, name: db, kmsKeyID: primaryKey.arn)
+        let source = try primary.createDBSnapshot(identifier: AWSTestEnvironment.uniqueName("snap"), instanceIdentifier: db,
+                                                  tags: ["ferry:managed": "true"])
+        #expect(source.encrypted)
+        let target = AWSTestEnvironment.uniqueName("copy")
+        let request = try CopyDBSnapshotRequest.crossRegion(sourceARN: try #require(source.arn), targetIdentifier: target,
+                                                            kmsKeyID: drKey.arn, copyTags: true)
+        #expect(request.sourceRegion == Moto.primaryRegion)
+        let copy = try dr.copyDBSnapshot(request)
+        #expect(copy.identifier == target)
+
+        let described = try #require(try dr.describeDBSnapshot(identifier: target))
+        #expect(described.encrypted)
+        #expect(described.kmsKeyID == drKey.arn || described.kmsKeyID == drKey.keyID)
+        #expect(described.tags["ferry:managed"] == "true")
+        #expect(described.arn?.contains(":\(Moto.drRegion):") == true)
+
+        let again = try #require(throws: AWSError.self) { try dr.copyDBSnapshot(request) }
+        #expect(again.code == .dbSnapshotAlreadyExists)
+        #expect(again.classification == .terminal)
+
+        var wrongKey = request
+        wrongKey.targetIdentifier = AWSTestEnvironment.uniqueName("copy")
+        wrongKey.kmsKeyID = primaryKey.arn
+        let keyError = try #require(throws: AWSError.self) { try dr.copyDBSnapshot(wrongKey) }
+        #expect(keyError.code == .kmsKeyNotAccessible)
+    }
+
+    @Test func auroraClusterSnapshotCopyAndRestore() throws {
+        let primary = try aws.rds(region: Moto.primaryRegion)
+        let dr = try aws.rds(region: Moto.drRegion)
+        let clusterName = AWSTestEnvironment.uniqueName("cluster")
+        let cluster = try primary.createDBCluster(identifier: clusterName, engine: "aurora-postgresql", masterUsername: "ferry",
+                                                  masterUserPassword: "not-a-secret-1", tags: ["team": "sre"])
+        #expect(cluster.identifier == clusterName)
+        let described = try #require(try primary.describeDBClusters(identifier: clusterName).first)
+        #expect(described.engine == "aurora-postgresql")
+        #expect(described.tags == ["team": "sre"])
+
+        let snapshotName = AWSTestEnvironment.uniqueName("csnap")
+        let snapshot = try primary.createDBClusterSnapshot(identifier: snapshotName, clusterIdentifier: clusterName, tags: ["ferry:managed": "true"])
+        #expect(snapshot.clusterIdentifier == clusterName)
+        let found = try #require(try primary.describeDBClusterSnapshot(identifier: snapshotName))
+        #expect(found.status == "available")
+        #expect(found.tags["ferry:managed"] == "true")
+        #expect(try primary.describeDBClusterSnapshots(clusterIdentifier: clusterName).map(\.identifier).contains(snapshotName))
+
+        let copyName = AWSTestEnvironment.uniqueName("ccopy")
+        let copy = try dr.copyDBClusterSnapshot(try .crossRegion(sourceARN: try #require(found.arn), targetIdentifier: copyName,
+                                                                 kmsKeyID: nil, copyTags: true))
+        #expect(copy.identifier == copyName)
+        #expect(try dr.describeDBClusterSnapshot(identifier: copyName) != nil)
+
+        let restoredName = AWSTestEnvironment.uniqueName("restored")
+        let restored = try dr.restoreDBClusterFromSnapshot(clusterIdentifier: restoredName, snapshotIdentifier: copyName,
+                                                           engine: "aurora-postgresql", tags: ["ferry:restore": "true"])
+        #expect(restored.identifier == restoredName)
+        let instance = try dr.createDBInstance(CreateDBInstanceRequest(
+            instanceIdentifier: AWSTestEnvironment.uniqueName("restored-1"), instanceClass: "db.r6g.large",
+            engine: "aurora-postgresql", clusterIdentifier: restoredName))
+        #expect(instance.clusterIdentifier == restoredName)
+        let members = try #require(try dr.describeDBClusters(identifier: restoredName).first).memberInstanceIdentifiers
+        #expect(members.contains(instance.identifier))
+
+        #expect(try dr.deleteDBClusterSnapshot(identifier: copyName).identifier == copyName)
+        #expect(try dr.describeDBClusterSnapshot(identifier: copyName) == nil)
+    }
+}
+
+@Suite(Moto.enabled) struct OtherServicesIntegrationTests {
+    let aws = Moto.context()
+
+    @Test func snsPublishToCreatedTopic() throws {
+        let sns = try aws.sns(region: Moto.drRegion)
+        let topic = try sns.createTopic(name: AWSTestEnvironment.uniqueName("ferry-alerts"))
+        #expect(topic.hasPrefix("arn:aws:sns:\(Moto.drRegion):"))
+        let messageID = try sns.publish(topicARN: topic, message: "RPO at risk for db1 — ünïcode", subject: "Ferry alert")
+        #expect(!messageID.isEmpty)
+    }
+
+    @Test func kmsDescribeMissingKeyIsNotFound() throws {
+        let error = try #require(throws: AWSError.self) {
+            try aws.kms(region: Moto.primaryRegion).describeKey("alias/no-such-key-\(UUID().uuidString)")
+        }
+        #expect(error.code == .kmsNotFound)
+        #expect(error.classification == .terminal)
+    }
+
+    @Test func stsCallerIdentity() throws {
+        let identity = try aws.sts(region: Moto.primaryRegion).getCallerIdentity()
+        #expect(identity.account.count == 12)
+        #expect(identity.arn.hasPrefix("arn:aws:"))
+    }
+
+    @Test func stsAssumeRole() throws {
+        let credentials = try aws.sts(region: Moto.primaryRegion)
+            .assumeRole(roleARN: "arn:aws:iam::123456789012:role/ferry", sessionName: "ferry-test", duration: 900)
+        #expect(credentials.sessionToken != nil)
+        #expect(credentials.expiration != nil)
+    }
+}
