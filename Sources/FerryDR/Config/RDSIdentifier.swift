@@ -23,18 +23,19 @@ public enum RDSIdentifier {
     /// The lower-case form of `text` if it is a valid name of this kind.
     public static func validate(_ text: String, as kind: RDSIdentifierKind) throws(InvalidValue) -> String {
         let name = kind.rawValue
-        guard !text.isEmpty else { throw InvalidValue("a \(name) must not be empty") }
+        let article = kind == .optionGroup ? "an" : "a"
+        guard !text.isEmpty else { throw InvalidValue("\(article) \(name) must not be empty") }
         guard text.count <= kind.maximumLength else {
-            throw InvalidValue("a \(name) must be at most \(kind.maximumLength) characters, this is \(text.count)")
+            throw InvalidValue("\(article) \(name) must be at most \(kind.maximumLength) characters, this is \(text.count)")
         }
         guard text.unicodeScalars.allSatisfy(isAllowed) else {
-            throw InvalidValue("a \(name) may contain only ASCII letters, digits and hyphens")
+            throw InvalidValue("\(article) \(name) may contain only ASCII letters, digits and hyphens")
         }
         guard let first = text.unicodeScalars.first, isLetter(first) else {
-            throw InvalidValue("a \(name) must start with a letter")
+            throw InvalidValue("\(article) \(name) must start with a letter")
         }
-        guard !text.contains("--") else { throw InvalidValue("a \(name) must not contain two consecutive hyphens") }
-        guard !text.hasSuffix("-") else { throw InvalidValue("a \(name) must not end with a hyphen") }
+        guard !text.contains("--") else { throw InvalidValue("\(article) \(name) must not contain two consecutive hyphens") }
+        guard !text.hasSuffix("-") else { throw InvalidValue("\(article) \(name) must not end with a hyphen") }
         return text.lowercased()
     }
 
