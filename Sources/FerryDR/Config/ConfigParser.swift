@@ -85,17 +85,17 @@ struct ConfigParser {
         var firstIndexOfSelector: [DatabaseSelector: Int] = [:]
         for (index, entry) in entries.enumerated() {
             let entryPath = path.index(index)
-            guard let mapping = reader.mapping(entry, at: entryPath, allowedKeys: Self.selectorKeys.union(PartialSettings.keys)),
-                  let selector = parseSelector(mapping)
+            guard let mapping = reader.mapping(entry, at: entryPath, allowedKeys: Self.selectorKeys.union(PartialSettings.keys))
             else { continue }
+            let selector = parseSelector(mapping)
+            let settings = defaults.overridden(by: PartialSettings(reading: mapping, with: reader))
+                .completed(for: mapping, with: reader)
+            guard let selector, let settings else { continue }
             if let earlier = firstIndexOfSelector[selector] {
                 reader.report("selects the same databases as \(path.index(earlier)), which comes first and wins", at: entryPath, node: entry)
             }
             firstIndexOfSelector[selector, default: index] = index
-            let settings = defaults.overridden(by: PartialSettings(reading: mapping, with: reader))
-            if let complete = settings.completed(for: mapping, with: reader) {
-                rules.append(ProtectionRule(selector: selector, settings: complete))
-            }
+            rules.append(ProtectionRule(selector: selector, settings: settings))
         }
         return rules
     }
@@ -160,7 +160,7 @@ struct ConfigParser {
              .composer(let context, let problem, let mark, _):
             located = (mark.line, "invalid YAML: \(context.map { "\($0.text): " } ?? "")\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            located = (context.mark.line, "duplicate key \(duplicates.sorted().joined(separator: ", ")) in \(context.text)")
+            located = (context.mark.line, "duplicate key \(duplicates.sorted().joined(separator: ", "))")
         default:
             located = (nil, "invalid YAML: \(error)")
         }

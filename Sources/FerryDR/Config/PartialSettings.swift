@@ -19,6 +19,8 @@ struct PartialSettings {
     var snapshotTags: [String: String] = [:]
     var optionGroupMapping: [String: String] = [:]
     var restore = PartialRestore()
+    /// Required keys given with a refused value (already reported), so not reported again as missing.
+    var refusedRequiredKeys: Set<String> = []
 
     init() {}
 
@@ -46,6 +48,8 @@ struct PartialSettings {
             optionGroupMapping = Self.dictionary(node, at: path.key("option_groups"), reader, key: optionGroup, value: optionGroup)
         }
         if let node = mapping["restore"] { restore = PartialRestore(reading: node, at: path.key("restore"), with: reader) }
+        if mapping["schedule"] != nil, schedule == nil { refusedRequiredKeys.insert("schedule") }
+        if mapping["retention"] != nil, retention == nil { refusedRequiredKeys.insert("retention") }
     }
 
     /// `self` with every key that `more` sets replacing ours. `snapshot_tags`, `option_groups` and the keys
@@ -61,12 +65,14 @@ struct PartialSettings {
         merged.snapshotTags.merge(more.snapshotTags) { _, new in new }
         merged.optionGroupMapping.merge(more.optionGroupMapping) { _, new in new }
         merged.restore = restore.overridden(by: more.restore)
+        merged.refusedRequiredKeys = refusedRequiredKeys.union(more.refusedRequiredKeys)
         return merged
     }
 
     /// The complete settings, or `nil` after reporting what is missing (at `mapping`, the database entry).
     func completed(for mapping: ConfigMapping, with reader: ConfigReader) -> DatabaseSettings? {
         let missing = { (key: String) in
+            guard !refusedRequiredKeys.contains(key) else { return }
             reader.report("no \(key): set \"\(key)\" here or under \"defaults\"", at: mapping.path, node: mapping.node)
         }
         if schedule == nil { missing("schedule") }
