@@ -92,4 +92,12 @@ extension RDSClient {
         parameters.set("DeletionProtection", deletionProtection)
         return try query.call("RestoreDBClusterFromSnapshot", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
     }
+
+    /// Deletes a DB cluster (its instances must be deleted first). Drills use it for their temporary cluster.
+    public func deleteDBCluster(identifier: String, skipFinalSnapshot: Bool = true) throws -> DBCluster {
+        var parameters = QueryParameters()
+        parameters.set("DBClusterIdentifier", identifier)
+        parameters.set("SkipFinalSnapshot", skipFinalSnapshot)
+        return try query.call("DeleteDBCluster", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
+    }
 }
