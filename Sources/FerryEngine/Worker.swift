@@ -40,15 +40,17 @@ public final class Worker: Sendable {
     let held = Mutex<[UUID: Int64]>([:])
     /// Observes each checkpoint's latency in seconds (for the benchmark).
     let checkpointObserver: (@Sendable (Double) -> Void)?
+    let periodicTasks: [PeriodicTask]
 
     public init(
         configuration: WorkerConfiguration, catalog: WorkflowCatalog, actions: ActionRegistry, logger: Logger,
-        checkpointObserver: (@Sendable (Double) -> Void)? = nil
+        periodicTasks: [PeriodicTask] = [], checkpointObserver: (@Sendable (Double) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.catalog = catalog
         self.actions = actions
         self.logger = logger
+        self.periodicTasks = periodicTasks
         self.checkpointObserver = checkpointObserver
     }
 
@@ -79,6 +81,9 @@ public final class Worker: Sendable {
         spawn("ferry-listener", in: threads) { self.listenLoop() }
         for slot in 0..<configuration.concurrency {
             spawn("ferry-slot-\(slot)", in: threads) { self.slotLoop(slot: slot) }
+        }
+        for task in periodicTasks {
+            spawn("ferry-\(task.name)", in: threads) { self.periodicLoop(task) }
         }
         threads.wait()
         try? store.markWorkerStopped(id: configuration.workerID)

@@ -3,6 +3,7 @@ import FerryEngine
 import FerryPostgres
 import Foundation
 import Logging
+import FerryDR
 
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"),
@@ -44,7 +45,9 @@ struct WorkflowOptions: ParsableArguments {
     }
 
     func catalog() throws -> WorkflowCatalog {
-        try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: FerryActions.registry().names)
+        var builtin = ActionRegistry()
+        BuiltinActions.register(into: &builtin)
+        return try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: builtin.names.union(DRActions.names))
     }
 }
 
@@ -65,11 +68,18 @@ enum FerryLogging {
     }
 }
 
-enum FerryActions {
-    /// Every action the `ferry` binary can perform.
-    static func registry() -> ActionRegistry {
-        var registry = ActionRegistry()
-        BuiltinActions.register(into: &registry)
-        return registry
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "Ferry's configuration file (default: $FERRY_CONFIG, else ./ferry.yaml).")
+    var config: String?
+
+    var path: String { FerryConfig.path(option: config, environment: ProcessInfo.processInfo.environment) }
+
+    /// The configuration; every problem in it is reported at once.
+    func load() throws -> FerryConfig {
+        try FerryConfig.load(path: path)
+    }
+
+    func runtime() throws -> DRRuntime {
+        DRRuntime(config: try load())
     }
 }

@@ -7,7 +7,8 @@ struct Ferry: ParsableCommand {
         commandName: "ferry",
         abstract: "Keeps Amazon RDS databases recoverable in a second AWS region.",
         subcommands: [
-            MigrateCommand.self, WorkerCommand.self, RunsCommand.self, HistoryCommand.self, AWSCommand.self,
+            MigrateCommand.self, WorkerCommand.self, RunsCommand.self, HistoryCommand.self,
+            ConfigCommand.self, RestoreCommand.self, DrillCommand.self, AWSCommand.self,
         ]
     )
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FerryAWS
+import FerryDR
 import FerryEngine
 import Foundation
 import Logging
@@ -11,6 +13,7 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var workflows: WorkflowOptions
+    @OptionGroup var config: ConfigOptions
 
     @Option(name: .customLong("worker-id"), help: "This worker's name in leases and the audit log (default: host:pid:random).")
     var workerID: String?
@@ -31,13 +34,26 @@ struct WorkerCommand: ParsableCommand {
         let worker = WorkerHandle()
         TerminationSignals.handle { _ in worker.stop() }
         FerryLogging.bootstrap()
+        let logger = Logger(label: "ferry.worker")
         try reportingErrors {
+            let catalog = try workflows.catalog()
+            var actions = ActionRegistry()
+            var tasks: [PeriodicTask] = []
+            if config.config != nil || FileManager.default.fileExists(atPath: config.path) {
+                let runtime = try config.runtime()
+                actions = runtime.actionRegistry()
+                tasks = DRServices.periodicTasks(runtime: runtime, catalog: catalog)
+            } else {
+                logger.notice("no configuration file: schedules, alerts and RPO checks are off", metadata: ["path": "\(config.path)"])
+                BuiltinActions.register(into: &actions)
+                DRActions.register(into: &actions, aws: AWSContext.fromEnvironment())
+            }
             try worker.run(Worker(
                 configuration: WorkerConfiguration(
                     workerID: workerID ?? WorkerConfiguration.defaultWorkerID(), concurrency: concurrency,
                     leaseSeconds: leaseSeconds, databaseURL: database.resolvedURL
                 ),
-                catalog: try workflows.catalog(), actions: FerryActions.registry(), logger: Logger(label: "ferry.worker")
+                catalog: catalog, actions: actions, logger: logger, periodicTasks: tasks
             ))
         }
     }

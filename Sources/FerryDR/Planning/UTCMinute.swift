@@ -8,6 +8,11 @@ enum UTCMinute {
         return parts.year + parts.month + parts.day + parts.hour + parts.minute
     }
 
+    /// The start of the minute `date` falls in.
+    static func truncate(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60)
+    }
+
     /// `2026-11-25T13:00Z`, as in tags and messages.
     static func iso8601(_ date: Date) -> String {
         let parts = fields(date)

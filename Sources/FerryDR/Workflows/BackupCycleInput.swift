@@ -41,7 +41,7 @@ public struct BackupCycleInput: Sendable, Equatable {
         var object: [String: JSONValue] = [
             "database": .string(database), "kind": .string(kind.rawValue), "primary_region": .string(primaryRegion),
             "dr_region": .string(drRegion), "kms_key": .string(kmsKey),
-            "scheduled_for": .string(UTCMinute.iso8601(scheduledFor)),
+            "scheduled_for": .string(ISO8601DateFormatter().string(from: scheduledFor)),
             "snapshot_id": .string(snapshotID), "copy_id": .string(copyID),
             "snapshot_tags": .object(snapshotTags.mapValues(JSONValue.string)),
             "option_group_mapping": .object(optionGroupMapping.mapValues(JSONValue.string)),

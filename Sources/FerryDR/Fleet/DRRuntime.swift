@@ -1,0 +1,99 @@
+public import FerryAWS
+public import FerryEngine
+public import Foundation
+public import Logging
+
+/// Ferry's DR configuration with the AWS access it implies: what the CLI and the worker share.
+public struct DRRuntime: Sendable {
+    public let config: FerryConfig
+    public let aws: AWSContext
+
+    public init(config: FerryConfig, logger: Logger = Logger(label: "ferry.aws")) {
+        self.config = config
+        aws = AWSContext.fromEnvironment(
+            endpointOverrides: Dictionary(uniqueKeysWithValues: config.endpoints.overrides.map { ($0.key.rawValue, $0.value.absoluteString) }),
+            logger: logger)
+    }
+
+    /// The DB instances (not Aurora cluster members) and Aurora clusters of the primary region, with tags.
+    public func discoverDatabases() throws -> [DiscoveredDatabase] {
+        let rds = try aws.rds(region: config.primaryRegion.name)
+        let instances = try rds.describeDBInstances().filter { $0.clusterIdentifier == nil }
+            .map { DiscoveredDatabase(kind: .instance, identifier: $0.identifier, tags: $0.tags) }
+        let clusters = try rds.describeDBClusters()
+            .map { DiscoveredDatabase(kind: .cluster, identifier: $0.identifier, tags: $0.tags) }
+        return instances + clusters
+    }
+
+    /// The protected databases now: the configuration's selectors resolved against what exists.
+    public func selectDatabases() throws -> DatabaseSelection {
+        DatabaseSelection(rules: config.databases, discovered: try discoverDatabases())
+    }
+
+    /// One protected database by identifier, or an error naming what is protected.
+    public func protectedDatabase(_ identifier: String) throws -> ProtectedDatabase {
+        let selection = try selectDatabases()
+        guard let match = selection.protected.first(where: { $0.database.identifier == identifier.lowercased() || $0.database.identifier == identifier }) else {
+            let known = selection.protected.map(\.database.identifier).joined(separator: ", ")
+            throw DRError(message: "\(identifier) is not a protected database in \(config.primaryRegion) (protected: \(known.isEmpty ? "none" : known))")
+        }
+        return match
+    }
+
+    /// Every action of the DR workflows, plus the engine's own.
+    public func actionRegistry() -> ActionRegistry {
+        var registry = ActionRegistry()
+        BuiltinActions.register(into: &registry)
+        DRActions.register(into: &registry, aws: aws)
+        return registry
+    }
+
+    /// Starts the backup cycle of `protected` for the fire time `scheduledFor` (truncated to the minute).
+    /// The same database and minute never start twice; a database whose previous cycle is still in flight
+    /// is skipped.
+    public func startBackupCycle(
+        of protected: ProtectedDatabase, scheduledFor: Date, store: RunStore, catalog: WorkflowCatalog,
+        scheduleID: String? = nil, actor: String
+    ) throws -> StartOutcome {
+        guard let definition = catalog.definition(named: "backup-cycle") else { throw DRError(message: "no backup-cycle workflow is loaded") }
+        let minute = UTCMinute.truncate(scheduledFor)
+        let input = BackupCycleInput(protected: protected, config: config, scheduledFor: minute)
+        return try store.start(RunRequest(
+            definition: definition, input: input.json,
+            idempotencyKey: "backup:\(protected.database.identifier):\(UTCMinute.compact(minute))",
+            concurrencyKey: Self.backupConcurrencyKey(protected.database.identifier),
+            scheduleID: scheduleID, scheduledFor: minute, actor: actor))
+    }
+
+    public static func backupConcurrencyKey(_ database: String) -> String { "backup:\(database)" }
+
+    /// Starts a restore (or drill) of `protected` in the DR region.
+    public func startRestore(
+        of protected: ProtectedDatabase, snapshotID: String?, targetID: String?, drill: Bool, store: RunStore,
+        catalog: WorkflowCatalog, scheduleID: String? = nil, scheduledFor: Date? = nil, actor: String
+    ) throws -> StartOutcome {
+        let workflow = drill ? "drill" : "restore"
+        guard let definition = catalog.definition(named: workflow) else { throw DRError(message: "no \(workflow) workflow is loaded") }
+        let now = UTCMinute.truncate(scheduledFor ?? Date())
+        let target = targetID ?? (drill ? RestoreInput.drillIdentifier(database: protected.database.identifier, at: now)
+                                        : "\(protected.database.identifier)-dr")
+        do {
+            _ = try RDSIdentifier.validate(target, as: protected.database.kind.identifierKind)
+        } catch {
+            throw DRError(message: "\(target): \(error)")
+        }
+        let input = RestoreInput(
+            database: protected.database.identifier, kind: protected.database.kind, drRegion: config.drRegion.name,
+            snapshotID: snapshotID, targetID: target, settings: protected.settings.restore, isDrill: drill,
+            alertTopic: config.alertTopicARN.description)
+        return try store.start(RunRequest(
+            definition: definition, input: input.json,
+            idempotencyKey: scheduleID.map { "\($0):\(UTCMinute.compact(now))" },
+            concurrencyKey: "restore:\(target)", scheduleID: scheduleID, scheduledFor: scheduleID == nil ? nil : now, actor: actor))
+    }
+}
+
+public struct DRError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

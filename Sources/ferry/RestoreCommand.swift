@@ -1,0 +1,106 @@
+import ArgumentParser
+import FerryDR
+import FerryEngine
+import Foundation
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restores a database in the DR region from its newest DR snapshot (or a named one), and follows it."
+    )
+
+    @Argument(help: ArgumentHelp("The protected database (instance or Aurora cluster identifier).", valueName: "database"))
+    var databaseIdentifier: String
+
+    @Option(help: "A DR snapshot to restore instead of the newest available one.")
+    var snapshot: String?
+
+    @Option(name: .customLong("as"), help: "The restored database's identifier (default: DATABASE-dr).")
+    var newIdentifier: String?
+
+    @Flag(help: "Print the run id and return without following the run.")
+    var noFollow = false
+
+    @OptionGroup var actor: ActorOption
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var workflows: WorkflowOptions
+
+    func run() throws {
+        try reportingErrors {
+            let runtime = try config.runtime()
+            let store = try database.store()
+            let outcome = try runtime.startRestore(
+                of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: snapshot, targetID: newIdentifier, drill: false,
+                store: store, catalog: try workflows.catalog(), actor: actor.actor)
+            try RunFollower.report(outcome, store: store, follow: !noFollow)
+        }
+    }
+}
+
+struct DrillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drill",
+        abstract: "Restores a database to a temporary identifier, waits until it is available, deletes it, and records the restore time."
+    )
+
+    @Argument(help: ArgumentHelp("The protected database (instance or Aurora cluster identifier).", valueName: "database"))
+    var databaseIdentifier: String
+
+    @Flag(help: "Print the run id and return without following the run.")
+    var noFollow = false
+
+    @OptionGroup var actor: ActorOption
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var workflows: WorkflowOptions
+
+    func run() throws {
+        try reportingErrors {
+            let runtime = try config.runtime()
+            let store = try database.store()
+            let outcome = try runtime.startRestore(
+                of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: nil, targetID: nil, drill: true,
+                store: store, catalog: try workflows.catalog(), actor: actor.actor)
+            try RunFollower.report(outcome, store: store, follow: !noFollow)
+        }
+    }
+}
+
+/// Prints a started run's id, then (when following) each step as it finishes, until the run ends.
+enum RunFollower {
+    static func report(_ outcome: StartOutcome, store: RunStore, follow: Bool) throws {
+        switch outcome {
+        case .created(let id), .existing(let id):
+            print(id.lowercasedString)
+            if follow { try self.follow(id, store: store) }
+        case .skipped(let inFlight):
+            throw FailureExit(message: "run \(inFlight.lowercasedString) is already restoring to that identifier")
+        }
+    }
+
+    static func follow(_ runID: UUID, store: RunStore) throws {
+        var reported = 0
+        var lastStatus = ""
+        while true {
+            guard let run = try store.run(id: runID) else { throw FailureExit(message: "run \(runID.lowercasedString) vanished") }
+            for checkpoint in try store.checkpoints(runID: runID) where checkpoint.stepIndex >= reported {
+                print("  ✓ \(checkpoint.stepName) \(checkpoint.output.jsonText)")
+                reported = checkpoint.stepIndex + 1
+            }
+            let status = "\(run.status.rawValue)\(run.lastError.map { ": \($0)" } ?? "")"
+            if status != lastStatus, !run.status.isFinished {
+                print("  … \(status) (step \(run.stepIndex + 1) of \(run.stepCount), \(run.stepPolls) polls)")
+                lastStatus = status
+            }
+            if run.status.isFinished {
+                guard run.status == .succeeded else {
+                    throw FailureExit(message: "run \(run.id) \(run.status.rawValue): \(run.lastError ?? "no error recorded")")
+                }
+                print("run \(run.id) succeeded")
+                return
+            }
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+}
