@@ -2,10 +2,10 @@
 # moto AWS server on loopback, exports where they listen, and stops both when the calling shell exits.
 #
 #   source scripts/services.sh
-#   ferry_services_start [postgres] [moto]
+#   ferry_services_start [postgres] [moto] [slow_moto]
 #
-# Exports FERRY_TEST_DATABASE_URL (a superuser URL to the cluster's `postgres` database) and
-# AWS_ENDPOINT_URL (the moto server), with dummy AWS credentials.
+# Exports FERRY_TEST_DATABASE_URL (a superuser URL to the cluster's `postgres` database),
+# AWS_ENDPOINT_URL (the moto server) with dummy AWS credentials, and FERRY_TEST_SLOW_AWS_ENDPOINT_URL.
 
 FERRY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FERRY_SERVICES_DIR=""
@@ -35,29 +35,42 @@ ferry_start_postgres() {
     echo "postgres: listening on 127.0.0.1:$port (data $data)" >&2
 }
 
+# The moto server; exports AWS_ENDPOINT_URL and dummy credentials.
 ferry_start_moto() {
-    local port
+    ferry_launch_moto AWS_ENDPOINT_URL 0 || return 1
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+    unset AWS_SESSION_TOKEN AWS_PROFILE
+}
+
+# A second moto server whose new snapshots, instances and clusters stay creating/copying for 2 describes,
+# so the DR workflows' waiting paths run; exports FERRY_TEST_SLOW_AWS_ENDPOINT_URL.
+ferry_start_slow_moto() {
+    ferry_launch_moto FERRY_TEST_SLOW_AWS_ENDPOINT_URL 2
+}
+
+# ferry_launch_moto VARIABLE POLLS: starts moto-server.py on a free port and exports its URL as VARIABLE.
+ferry_launch_moto() {
+    local variable=$1 polls=$2 port
     port=$(ferry_free_port)
-    python3 "$FERRY_ROOT/scripts/moto-server.py" --port "$port" >"$FERRY_SERVICES_DIR/moto.log" 2>&1 &
-    echo $! >"$FERRY_SERVICES_DIR/moto.pid"
+    FERRY_MOTO_SNAPSHOT_POLLS=$polls FERRY_MOTO_INSTANCE_POLLS=$polls \
+        python3 "$FERRY_ROOT/scripts/moto-server.py" --port "$port" >"$FERRY_SERVICES_DIR/moto-$port.log" 2>&1 &
+    echo $! >>"$FERRY_SERVICES_DIR/moto.pids"
     for _ in $(seq 1 100); do
         if curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/"; then
-            export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-            export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
-            unset AWS_SESSION_TOKEN AWS_PROFILE
-            echo "moto: listening on $AWS_ENDPOINT_URL" >&2
+            export "$variable=http://127.0.0.1:$port"
+            echo "moto: listening on http://127.0.0.1:$port (resources wait $polls describes)" >&2
             return 0
         fi
         sleep 0.1
     done
-    cat "$FERRY_SERVICES_DIR/moto.log" >&2
+    cat "$FERRY_SERVICES_DIR/moto-$port.log" >&2
     return 1
 }
 
 ferry_services_stop() {
     [ -n "$FERRY_SERVICES_DIR" ] || return 0
-    if [ -f "$FERRY_SERVICES_DIR/moto.pid" ]; then
-        kill "$(cat "$FERRY_SERVICES_DIR/moto.pid")" 2>/dev/null
+    if [ -f "$FERRY_SERVICES_DIR/moto.pids" ]; then
+        kill $(cat "$FERRY_SERVICES_DIR/moto.pids") 2>/dev/null
     fi
     if [ -d "$FERRY_SERVICES_DIR/pgdata" ]; then
         ferry_as_postgres "$(pg_config --bindir)/pg_ctl" -D "$FERRY_SERVICES_DIR/pgdata" -m immediate stop >/dev/null 2>&1

@@ -1,0 +1,100 @@
+import FerryAWS
+import FerryEngine
+import FerryTestSupport
+import Foundation
+import Testing
+@testable import FerryDR
+
+/// The backup cycle end to end: `ferry worker` processes, real PostgreSQL, the moto server in two regions.
+@Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))
+struct BackupCycleIntegrationTests {
+    @Test func fleetCycleCopiesEncryptedTaggedSnapshotsAndRemovesThePrimaries() throws {
+        let fleet = try DRFixture()
+        let sfx = fleet.suffix
+        try fleet.makeInstance("orders-\(sfx)")
+        try fleet.makeInstance("users-\(sfx)", tags: ["dr-test": sfx])
+        try fleet.makeInstance("scratch-\(sfx)")
+        try fleet.makeCluster("billing-\(sfx)")
+
+        let protected = try fleet.runtime.selectDatabases().protected.filter { $0.database.identifier.hasSuffix(sfx) }
+        #expect(Set(protected.map(\.database.identifier)) == ["orders-\(sfx)", "users-\(sfx)", "billing-\(sfx)"])
+        let fireTime = Date()
+        let runs = try protected.map {
+            try fleet.runtime.startBackupCycle(of: $0, scheduledFor: fireTime, store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        }
+        let workers = try fleet.startWorkers(2)
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        #expect(try fleet.waitForRuns(runs))
+
+        let drRDS = try fleet.rds(DRFixture.dr)
+        let primaryRDS = try fleet.rds(DRFixture.primary)
+        for (run, database) in zip(runs, protected) {
+            let summary = try #require(try fleet.status(run))
+            #expect(summary.status == .succeeded, "\(database.database.identifier): \(summary.lastError ?? "")")
+            let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+            let kind = database.database.kind
+            let copy = try #require(try RDSSnapshots(rds: drRDS, kind: kind).describe(input.copyID))
+            #expect(copy.status == "available")
+            #expect(copy.encrypted || kind == .cluster, "the DR copy of an encrypted instance is encrypted")
+            if kind == .instance { #expect(copy.kmsKeyID?.contains(fleet.drKey.keyID) == true, "under the DR region's key") }
+            #expect(copy.tags[FerryTags.managed] == "true")
+            #expect(copy.tags[FerryTags.runID] == run.lowercasedString)
+            #expect(copy.tags[FerryTags.sourceDatabase] == database.database.identifier)
+            #expect(copy.tags[FerryTags.sourceRegion] == DRFixture.primary)
+            #expect(try RDSSnapshots(rds: primaryRDS, kind: kind).describe(input.snapshotID) == nil, "the primary snapshot is gone")
+            let awaited = try #require(try fleet.output(run, step: "await_snapshot"))
+            #expect((awaited["status_checks"]?.intValue ?? 0) >= 3, "the snapshot was polled while creating")
+        }
+        #expect(try primaryRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: "scratch-\(sfx)", snapshotType: "manual")).isEmpty,
+                "an unprotected database is not touched")
+    }
+
+    @Test func retentionDeletesOnlyFerrysOlderSnapshots() throws {
+        let fleet = try DRFixture(retentionCount: 2)
+        let database = "orders-\(fleet.suffix)"
+        try fleet.makeInstance(database)
+        // Earlier Ferry copies in the DR region, someone's manual snapshot, and another database's Ferry snapshot.
+        try fleet.makeInstance(database, region: DRFixture.dr)
+        let drRDS = try fleet.rds(DRFixture.dr)
+        let ferryTags = [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier"]
+        for index in 1...3 {
+            _ = try drRDS.createDBSnapshot(identifier: "ferry-\(database)-old\(index)", instanceIdentifier: database, tags: ferryTags)
+        }
+        _ = try drRDS.createDBSnapshot(identifier: "manual-\(database)", instanceIdentifier: database, tags: ["owner": "dba"])
+        _ = try drRDS.createDBSnapshot(identifier: "other-\(database)", instanceIdentifier: database,
+                                       tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: "someone-else"])
+        let protected = try fleet.runtime.protectedDatabase(database)
+        let run = try fleet.runtime.startBackupCycle(of: protected, scheduledFor: Date(), store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let workers = try fleet.startWorkers(1)
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        #expect(try fleet.waitForRuns([run]))
+        #expect(try fleet.status(run)?.status == .succeeded)
+
+        let remaining = Set(try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database)).map(\.identifier))
+        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let ferrys = remaining.filter { $0.hasPrefix("ferry-") }
+        #expect(ferrys.count == 2, "count 2 keeps two of Ferry's snapshots: \(ferrys)")
+        #expect(remaining.contains(input.copyID), "the newest, this cycle's copy, is kept")
+        #expect(remaining.contains("manual-\(database)") && remaining.contains("other-\(database)"), "snapshots not Ferry's own for this database stay")
+        let cleanup = try #require(try fleet.output(run, step: "cleanup"))
+        #expect(cleanup["retention_deleted"]?.arrayValue?.count == 2)
+    }
+
+    @Test func aSnapshotNotMadeByThisRunIsNeverAdopted() throws {
+        let fleet = try DRFixture()
+        let database = "orders-\(fleet.suffix)"
+        try fleet.makeInstance(database)
+        let protected = try fleet.runtime.protectedDatabase(database)
+        let fireTime = Date()
+        let names = SnapshotNames(prefix: "ferry", database: database, kind: .instance, scheduledFor: UTCMinute.truncate(fireTime))
+        _ = try fleet.rds(DRFixture.primary).createDBSnapshot(identifier: names.source, instanceIdentifier: database, tags: ["owner": "dba"])
+        let run = try fleet.runtime.startBackupCycle(of: protected, scheduledFor: fireTime, store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let workers = try fleet.startWorkers(1)
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        #expect(try fleet.waitForRuns([run]))
+        let summary = try #require(try fleet.status(run))
+        #expect(summary.status == .failed)
+        #expect(summary.lastError?.contains("was not made by this run") == true)
+        #expect(try fleet.rds(DRFixture.primary).describeDBSnapshot(identifier: names.source) != nil, "and it is not deleted")
+    }
+}

@@ -1,0 +1,111 @@
+import FerryAWS
+import FerryEngine
+import FerryPostgres
+import FerryTestSupport
+import Foundation
+import Testing
+@testable import FerryDR
+
+/// A fleet in the slow moto server (new snapshots and instances stay creating/copying for two describes),
+/// a migrated database, a configuration file and the real workflow files.
+struct DRFixture {
+    static let endpoint = ProcessInfo.processInfo.environment["FERRY_TEST_SLOW_AWS_ENDPOINT_URL"]
+    static var isAvailable: Bool { endpoint != nil && TestDatabase.isAvailable }
+    static let skipMessage = "FERRY_TEST_SLOW_AWS_ENDPOINT_URL or FERRY_TEST_DATABASE_URL is unset: run the tests with scripts/test"
+    static let workflows = URL(fileURLWithPath: #filePath).appendingPathComponent("../../../workflows").standardized.path
+    static let primary = "us-east-1"
+    static let dr = "us-west-2"
+
+    let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
+    let databaseURL: String
+    let connection: PostgresConnection
+    let store: RunStore
+    let aws: AWSContext
+    let drKey: KMSKey
+    let topicARN: String
+    let configPath: String
+    let runtime: DRRuntime
+    let catalog: WorkflowCatalog
+
+    init(retentionCount: Int = 2, extraConfig: String = "") throws {
+        databaseURL = try TestDatabase.create()
+        connection = try PostgresConnection(connectionString: databaseURL)
+        try Migrator(connection: connection).migrate()
+        store = RunStore(connection: connection)
+        aws = AWSContext(credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "test")),
+                         endpoints: EndpointResolver(overrides: ["rds": Self.endpoint!, "kms": Self.endpoint!, "sns": Self.endpoint!, "sts": Self.endpoint!]))
+        drKey = try aws.kms(region: Self.dr).createKey(description: "ferry dr \(suffix)")
+        topicARN = try aws.sns(region: Self.primary).createTopic(name: "ferry-alerts-\(suffix)")
+        let endpoint = Self.endpoint!
+        let yaml = """
+            primary_region: \(Self.primary)
+            dr_region: \(Self.dr)
+            dr_kms_key: \(drKey.arn)
+            alert_topic_arn: \(topicARN)
+            endpoints: {rds: "\(endpoint)", kms: "\(endpoint)", sns: "\(endpoint)", sts: "\(endpoint)"}
+            defaults:
+              schedule: "0 3 * * *"
+              retention: {count: \(retentionCount)}
+              rpo: 26h
+            databases:
+              - identifier: orders-\(suffix)
+                kind: instance
+              - tagged: {dr-test: "\(suffix)"}
+              - identifier: billing-\(suffix)
+                kind: cluster
+            \(extraConfig)
+            """
+        configPath = NSTemporaryDirectory() + "/ferry-\(suffix).yaml"
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        runtime = DRRuntime(config: try FerryConfig.load(path: configPath))
+        var known = ActionRegistry()
+        BuiltinActions.register(into: &known)
+        catalog = try WorkflowCatalog.load(directory: Self.workflows, knownActions: known.names.union(DRActions.names))
+    }
+
+    func rds(_ region: String) throws -> RDSClient { try aws.rds(region: region) }
+
+    /// An encrypted PostgreSQL instance in `region`.
+    @discardableResult
+    func makeInstance(_ name: String, region: String = primary, tags: [String: String] = [:]) throws -> DBInstance {
+        let key = try aws.kms(region: region).createKey(description: "source \(name)")
+        return try rds(region).createDBInstance(CreateDBInstanceRequest(
+            instanceIdentifier: name, instanceClass: "db.t3.micro", engine: "postgres", allocatedStorage: 20,
+            masterUsername: "ferry", masterUserPassword: "not-a-secret-1", storageEncrypted: true, kmsKeyID: key.arn, tags: tags))
+    }
+
+    func makeCluster(_ name: String) throws {
+        _ = try rds(Self.primary).createDBCluster(identifier: name, engine: "aurora-postgresql", masterUsername: "ferry",
+                                                  masterUserPassword: "not-a-secret-1")
+    }
+
+    /// `ferry worker` processes on this fixture's database and configuration.
+    func startWorkers(_ count: Int, name: String = "worker") throws -> [Process] {
+        try (0..<count).map { index in
+            try FerryProcess.start(
+                ["worker", "--config", configPath, "--worker-id", "\(name)-\(index)-\(suffix)", "--concurrency", "4", "--lease-seconds", "5"],
+                environment: ["FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows, "FERRY_LOG_LEVEL": "info",
+                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"],
+                logFile: NSTemporaryDirectory() + "/\(name)-\(index)-\(suffix).log")
+        }
+    }
+
+    /// Waits for `runs` to finish, moving parked runs' wake-up to now as time passing would (poll intervals
+    /// are minutes long in the real workflow files).
+    func waitForRuns(_ runs: [UUID], seconds: Double = 180) throws -> Bool {
+        let ids = runs.map(\.lowercasedString)
+        return try FerryProcess.waitUntil(seconds: seconds) {
+            try connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
+            let unfinished: Int = try connection.query("""
+                SELECT count(*) AS n FROM ferry.runs WHERE id = ANY(\(ids)::uuid[]) AND status NOT IN ('succeeded', 'failed', 'cancelled')
+                """).first!.decode("n")
+            return unfinished == 0
+        }
+    }
+
+    func status(_ run: UUID) throws -> RunSummary? { try store.run(id: run) }
+
+    func output(_ run: UUID, step: String) throws -> JSONValue? {
+        try store.checkpoints(runID: run).first { $0.stepName == step }?.output
+    }
+}
