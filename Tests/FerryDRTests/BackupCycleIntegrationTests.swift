@@ -63,6 +63,10 @@ struct BackupCycleIntegrationTests {
         _ = try drRDS.createDBSnapshot(identifier: "manual-\(database)", instanceIdentifier: database, tags: ["owner": "dba"])
         _ = try drRDS.createDBSnapshot(identifier: "other-\(database)", instanceIdentifier: database,
                                        tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: "someone-else"])
+        // This moto keeps new snapshots `creating` for two describes; let these become available first.
+        #expect(try FerryProcess.waitUntil(seconds: 10) {
+            try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual")).allSatisfy { $0.status == "available" }
+        })
         let protected = try fleet.runtime.protectedDatabase(database)
         let run = try fleet.runtime.startBackupCycle(of: protected, scheduledFor: Date(), store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let workers = try fleet.startWorkers(1)
