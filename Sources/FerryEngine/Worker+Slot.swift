@@ -77,6 +77,7 @@ extension Worker {
             }
             let event = performStep(step, of: claimed, stepIndex: stepIndex, failedAttempts: failedAttempts,
                                     polls: polls, outputs: outputs, logger: logger)
+            if case .completed = event, step.definition.name == crashAfterStep { kill(getpid(), SIGKILL) }
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
             let transition = RunStateMachine.transition(state: state, step: step.definition, event: event,

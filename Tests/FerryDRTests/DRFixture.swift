@@ -80,12 +80,13 @@ struct DRFixture {
     }
 
     /// `ferry worker` processes on this fixture's database and configuration.
-    func startWorkers(_ count: Int, name: String = "worker") throws -> [Process] {
+    func startWorkers(_ count: Int, name: String = "worker", crashAfterStep: String? = nil) throws -> [Process] {
         try (0..<count).map { index in
             try FerryProcess.start(
                 ["worker", "--config", configPath, "--worker-id", "\(name)-\(index)-\(suffix)", "--concurrency", "4", "--lease-seconds", "5"],
                 environment: ["FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows, "FERRY_LOG_LEVEL": "info",
-                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"],
+                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                              "FERRY_TEST_CRASH_AFTER_STEP": crashAfterStep ?? ""],
                 logFile: NSTemporaryDirectory() + "/\(name)-\(index)-\(suffix).log")
         }
     }

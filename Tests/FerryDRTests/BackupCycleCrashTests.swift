@@ -1,0 +1,93 @@
+import FerryAWS
+import FerryEngine
+import FerryTestSupport
+import Foundation
+import Testing
+@testable import FerryDR
+
+/// Workers SIGKILLed at random points of a fleet cycle: every database still ends with exactly one DR
+/// snapshot for the cycle and no leftover primary snapshot.
+@Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))
+struct BackupCycleCrashTests {
+    /// Killed after each step's AWS call and before its checkpoint: the step runs again, finds what it made
+    /// (the snapshot, the copy) or what it already removed, and the cycle ends as if nothing happened.
+    @Test(arguments: ["snapshot", "copy", "cleanup"])
+    func killedBetweenTheAWSCallAndTheCheckpoint(step: String) throws {
+        let fleet = try DRFixture()
+        let database = "orders-\(fleet.suffix)"
+        try fleet.makeInstance(database)
+        let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
+                                                     store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let doomed = try fleet.startWorkers(1, name: "doomed", crashAfterStep: step)[0]
+        #expect(try FerryProcess.waitUntil(seconds: 120) {
+            try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
+            return !doomed.isRunning
+        })
+        #expect(doomed.terminationReason == .uncaughtSignal, "the worker died in the window")
+        try fleet.connection.execute("UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now() WHERE status = 'running'")
+        let survivor = try fleet.startWorkers(1, name: "survivor")[0]
+        defer { #expect(FerryProcess.stop(survivor)) }
+        #expect(try fleet.waitForRuns([run]))
+        #expect(try fleet.status(run)?.status == .succeeded)
+        let drSnapshots = try RDSSnapshots(rds: try fleet.rds(DRFixture.dr), kind: .instance).manualSnapshots(of: database)
+        #expect(drSnapshots.count == 1 && drSnapshots.first?.tags[FerryTags.runID] == run.lowercasedString)
+        #expect(try RDSSnapshots(rds: try fleet.rds(DRFixture.primary), kind: .instance).manualSnapshots(of: database).isEmpty)
+        if step == "snapshot" {
+            #expect(try fleet.output(run, step: "snapshot")?["created"] == false, "the second attempt found the snapshot the first made")
+        }
+        let attempts = try fleet.store.checkpoints(runID: run).first { $0.stepName == step }?.attempts
+        #expect(attempts == 1, "a crash is not a failed attempt")
+    }
+
+    @Test func workersKilledAtRandomDuringAFleetCycle() throws {
+        let fleet = try DRFixture()
+        let sfx = fleet.suffix
+        let names = (1...5).map { "db\($0)-\(sfx)" }
+        for name in names { try fleet.makeInstance(name, tags: ["dr-test": sfx]) }
+        try fleet.makeCluster("billing-\(sfx)")
+        let protected = try fleet.runtime.selectDatabases().protected.filter { $0.database.identifier.hasSuffix(sfx) }
+        #expect(protected.count == 6)
+        let fireTime = Date()
+        let runs = try protected.map {
+            try fleet.runtime.startBackupCycle(of: $0, scheduledFor: fireTime, store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        }
+
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<8 {
+            let workers = try fleet.startWorkers(2, name: "doomed\(round)")
+            let deadline = Date(timeIntervalSinceNow: Double.random(in: 0.2...1.2, using: &generator))
+            while Date() < deadline {
+                try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            for worker in workers {
+                kill(worker.processIdentifier, SIGKILL)
+                worker.waitUntilExit()
+            }
+            // Their leases would expire after 5 s; let time pass.
+            try fleet.connection.execute("""
+                UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now()
+                WHERE status = 'running' AND lease_owner LIKE \("doomed\(round)-%")
+                """)
+        }
+        let survivors = try fleet.startWorkers(2, name: "survivor")
+        defer { survivors.forEach { #expect(FerryProcess.stop($0)) } }
+        #expect(try fleet.waitForRuns(runs))
+
+        let drRDS = try fleet.rds(DRFixture.dr)
+        let primaryRDS = try fleet.rds(DRFixture.primary)
+        for (run, database) in zip(runs, protected) {
+            #expect(try fleet.status(run)?.status == .succeeded, "\(database.database.identifier)")
+            let kind = database.database.kind
+            let identifier = database.database.identifier
+            let drSnapshots = try RDSSnapshots(rds: drRDS, kind: kind).manualSnapshots(of: identifier)
+            #expect(drSnapshots.filter { $0.tags[FerryTags.runID] == run.lowercasedString }.count == 1,
+                    "exactly one DR snapshot of \(identifier) for the cycle")
+            #expect(drSnapshots.count == 1, "and no other: \(drSnapshots.map(\.identifier))")
+            let primarySnapshots = try RDSSnapshots(rds: primaryRDS, kind: kind).manualSnapshots(of: identifier)
+            #expect(primarySnapshots.isEmpty, "no leftover primary snapshot of \(identifier): \(primarySnapshots.map(\.identifier))")
+        }
+        let completions: Int = try fleet.connection.query("SELECT count(*) AS n FROM ferry.events WHERE kind = 'step.completed'").first!.decode("n")
+        #expect(completions == runs.count * 5, "every step completed exactly once")
+    }
+}
