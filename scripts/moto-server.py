@@ -24,6 +24,7 @@ read; its getter is wrapped to leave a pending cluster alone.
 """
 import argparse
 import os
+import signal
 import sys
 
 from moto.rds.models import DBCluster
@@ -120,6 +121,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
+    # A parent may hand down a signal mask that blocks SIGTERM (Swift's Foundation.Process does): unblock
+    # everything so that the server stops when it is told to.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     install(polls_from_environment("FERRY_MOTO_SNAPSHOT_POLLS"), polls_from_environment("FERRY_MOTO_INSTANCE_POLLS"))
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()

@@ -7,6 +7,21 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appending(path: "examples/ferry.yaml")
 
+    static let documentationURL = exampleURL.deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "docs/configuration.md")
+
+    static let everyKey = ConfigParser.topLevelKeys.union(ConfigParser.selectorKeys).union(PartialSettings.keys)
+        .union(PartialRestore.keys).union(["days", "count"]).union(AWSService.allCases.map(\.rawValue))
+
+    @Test func theExampleAndTheReferenceShowEveryKey() throws {
+        let example = try String(contentsOf: Self.exampleURL, encoding: .utf8)
+        let reference = try String(contentsOf: Self.documentationURL, encoding: .utf8)
+        for key in Self.everyKey.sorted() {
+            #expect(example.contains("\(key):"), "examples/ferry.yaml lacks \(key)")
+            #expect(reference.contains("`\(key)`"), "docs/configuration.md lacks \(key)")
+        }
+    }
+
     @Test func theExampleFileLoads() throws {
         let config = try FerryConfig.load(path: Self.exampleURL.path)
         #expect(config.primaryRegion.name == "us-east-1")

@@ -157,7 +157,7 @@ def main() -> None:
             scenario(url)
         finally:
             server.terminate()
-            server.wait()
+            server.wait(timeout=10)
     print("moto polls: all checks passed")
 
 

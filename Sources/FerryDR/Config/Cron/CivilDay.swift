@@ -1,7 +1,7 @@
 /// A calendar day in the proleptic Gregorian calendar, counted in days since 1970-01-01, with no time zone.
 /// Schedules are matched on wall-clock days and minutes with this plain arithmetic; only turning a wall
 /// time into an instant consults the time zone (see `CronSchedule`).
-struct CivilDay: Hashable, Comparable {
+struct CivilDay: Hashable {
     /// Days since 1970-01-01.
     var number: Int
 
@@ -39,14 +39,10 @@ struct CivilDay: Hashable, Comparable {
     var weekday: Int {
         ((number % 7) + 7 + 4) % 7
     }
-
-    static func < (lhs: CivilDay, rhs: CivilDay) -> Bool {
-        lhs.number < rhs.number
-    }
 }
 
 /// A wall-clock minute: minutes since 1970-01-01 00:00 on a clock that shows local time, no time zone.
-struct WallMinute: Hashable, Comparable {
+struct WallMinute: Hashable {
     var value: Int
 
     init(value: Int) {
@@ -66,10 +62,6 @@ struct WallMinute: Hashable, Comparable {
     var minuteOfDay: Int { value - day.number * 1_440 }
     /// Seconds since 1970 of this wall time read as if it were UTC.
     var secondsAsUTC: Int { value * 60 }
-
-    static func < (lhs: WallMinute, rhs: WallMinute) -> Bool {
-        lhs.value < rhs.value
-    }
 
     private static func floorDivide(_ dividend: Int, _ divisor: Int) -> Int {
         let quotient = dividend / divisor
