@@ -18,22 +18,11 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: .customLong("as"), help: "The restored database's identifier (default: DATABASE-dr).")
     var newIdentifier: String?
 
-    @Flag(help: "Print the run id and return without following the run.")
-    var noFollow = false
-
-    @OptionGroup var actor: ActorOption
-    @OptionGroup var config: ConfigOptions
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var workflows: WorkflowOptions
+    @OptionGroup var options: RestoreRunOptions
 
     func run() throws {
         try reportingErrors {
-            let runtime = try config.runtime()
-            let store = try database.store()
-            let outcome = try runtime.startRestore(
-                of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: snapshot, targetID: newIdentifier, drill: false,
-                store: store, catalog: try workflows.catalog(), actor: actor.actor)
-            try RunFollower.report(outcome, store: store, follow: !noFollow)
+            try options.start(databaseIdentifier, snapshotID: snapshot, targetID: newIdentifier, drill: false)
         }
     }
 }
@@ -47,6 +36,17 @@ struct DrillCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The protected database (instance or Aurora cluster identifier).", valueName: "database"))
     var databaseIdentifier: String
 
+    @OptionGroup var options: RestoreRunOptions
+
+    func run() throws {
+        try reportingErrors {
+            try options.start(databaseIdentifier, snapshotID: nil, targetID: nil, drill: true)
+        }
+    }
+}
+
+/// What `ferry restore` and `ferry drill` share: where things are, who acts, and whether to follow the run.
+struct RestoreRunOptions: ParsableArguments {
     @Flag(help: "Print the run id and return without following the run.")
     var noFollow = false
 
@@ -55,15 +55,13 @@ struct DrillCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var workflows: WorkflowOptions
 
-    func run() throws {
-        try reportingErrors {
-            let runtime = try config.runtime()
-            let store = try database.store()
-            let outcome = try runtime.startRestore(
-                of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: nil, targetID: nil, drill: true,
-                store: store, catalog: try workflows.catalog(), actor: actor.actor)
-            try RunFollower.report(outcome, store: store, follow: !noFollow)
-        }
+    func start(_ databaseIdentifier: String, snapshotID: String?, targetID: String?, drill: Bool) throws {
+        let runtime = try config.runtime()
+        let store = try database.store()
+        let outcome = try runtime.startRestore(
+            of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: snapshotID, targetID: targetID, drill: drill,
+            store: store, catalog: try workflows.catalog(), actor: actor.actor)
+        try RunFollower.report(outcome, store: store, follow: !noFollow)
     }
 }
 
