@@ -130,6 +130,41 @@ struct CrashRecoveryTests {
         #expect(try fixture.scalar("SELECT max(executions) FROM crash_test_effects", as: Int.self) == 1, "no effect repeated without a crash")
     }
 
+    /// A step busy for longer than the lease keeps its lease: heartbeats do not wait for step work.
+    @Test func heartbeatKeepsALongStepsLease() throws {
+        let fixture = try EngineFixture()
+        let run = try fixture.start("noop", input: ["steps": 2, "sleep_ms": 3000])
+        let holder = try fixture.startCrashTestWorker(id: "holder", leaseSeconds: 1)
+        #expect(try FerryProcess.waitUntil { try fixture.status(run) == .running })
+        let thief = try fixture.startCrashTestWorker(id: "thief", leaseSeconds: 1)
+        defer { #expect(FerryProcess.stop(holder)); #expect(FerryProcess.stop(thief)) }
+        #expect(try FerryProcess.waitUntil { try fixture.status(run) == .succeeded })
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'run.claimed'", as: Int.self) == 1,
+                "nobody took over a run whose worker was alive")
+        #expect(try fixture.scalar("SELECT count(DISTINCT worker_id) FROM ferry.step_checkpoints WHERE run_id = \(run)", as: Int.self) == 1)
+    }
+
+    /// A frozen worker (SIGSTOP) loses its lease; when it thaws, its writes land nowhere.
+    @Test func frozenWorkerLosesItsLease() throws {
+        let fixture = try EngineFixture()
+        let run = try fixture.start("noop", input: ["steps": 4, "sleep_ms": 400])
+        let frozen = try fixture.startCrashTestWorker(id: "frozen", leaseSeconds: 1)
+        #expect(try FerryProcess.waitUntil { try fixture.status(run) == .running })
+        kill(frozen.processIdentifier, SIGSTOP)
+        let rescuer = try fixture.startCrashTestWorker(id: "rescuer", leaseSeconds: 1)
+        defer { #expect(FerryProcess.stop(rescuer)) }
+        #expect(try FerryProcess.waitUntil { try fixture.status(run) == .succeeded })
+        kill(frozen.processIdentifier, SIGCONT)
+        Thread.sleep(forTimeInterval: 1) // let the thawed worker try its stale writes
+        #expect(FerryProcess.stop(frozen))
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.step_checkpoints WHERE run_id = \(run)", as: Int.self) == 4)
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 4)
+        #expect(try fixture.scalar("""
+            SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'run.claimed' AND detail->>'took_over_from' = 'frozen'
+            """, as: Int.self) == 1)
+        #expect(try fixture.status(run) == .succeeded, "the stale worker changed nothing")
+    }
+
     @Test func sigtermReleasesHeldRunsAndExitsZero() throws {
         let fixture = try EngineFixture()
         let run = try fixture.start("noop", input: ["steps": 50, "sleep_ms": 100])
