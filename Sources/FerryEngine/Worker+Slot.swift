@@ -40,7 +40,7 @@ extension Worker {
         held.withLock { $0[claimed.id] = claimed.leaseEpoch }
         defer { _ = held.withLock { $0.removeValue(forKey: claimed.id) } }
         var logger = self.logger
-        logger[metadataKey: "run_id"] = "\(claimed.id)"
+        logger[metadataKey: "run_id"] = "\(claimed.id.lowercasedString)"
         logger[metadataKey: "workflow"] = "\(claimed.workflow)"
         if let previous = claimed.tookOverFrom {
             logger.notice("took over a run whose lease expired", metadata: ["previous_owner": "\(previous)"])
