@@ -9,9 +9,10 @@ public struct RPOCheckResult: Sendable, Equatable {
 }
 
 /// Watches each protected database's recovery point: opens a breach (and queues its alert) the first time
-/// the newest DR snapshot is found older than the RPO, and closes it (with a recovery alert) once a fresh
-/// snapshot arrives. Any number of workers may check at once: the breach table lets one breach open per
-/// database, so a breach alerts once, however many checks see it.
+/// the newest DR snapshot is found older than the RPO (or, with none, the database has been protected for
+/// longer), and closes it (with a recovery alert) once a fresh snapshot arrives or the RPO is removed. Any
+/// number of workers may check at once: one breach at a time may be open per database, so a breach alerts
+/// once, however many checks see it.
 public struct RPOMonitor {
     public let store: RecoveryStore
 
@@ -35,7 +36,8 @@ public struct RPOMonitor {
                 if try store.openBreach(status, message: Self.breachMessage(status), subject: "Ferry RPO breached: \(status.database)") {
                     result.opened.append(status.database)
                 }
-            } else if try store.closeBreach(status, message: Self.recoveryMessage(status), subject: "Ferry RPO recovered: \(status.database)") {
+            } else if status.newestSnapshotAt != nil || status.rpoSeconds == nil,
+                      try store.closeBreach(status, message: Self.recoveryMessage(status), subject: "Ferry RPO recovered: \(status.database)") {
                 result.closed.append(status.database)
             }
         }
