@@ -106,6 +106,33 @@ struct DRFixture {
 
     func status(_ run: UUID) throws -> RunSummary? { try store.run(id: run) }
 
+    /// `ferry ARGS` on this fixture's database and configuration.
+    func ferry(_ arguments: [String]) throws -> FerryProcess.Result {
+        try FerryProcess.run(arguments + ["--config", configPath], environment: [
+            "FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows,
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        ])
+    }
+
+    /// Subscribes a new SQS queue to the alert topic; `published(inbox:)` then reads what the topic sent.
+    /// (moto's /moto-api/data.json cannot be used: it fails once an RDS instance exists.)
+    func subscribeInbox() throws -> String {
+        try snsInbox(["subscribe", Self.endpoint!, topicARN]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The messages the alert topic sent to `inbox` since the last call, oldest first.
+    func published(inbox: String) throws -> [(subject: String, message: String)] {
+        let received = try JSONSerialization.jsonObject(with: Data(try snsInbox(["read", Self.endpoint!, Self.primary, inbox]).utf8))
+        return (received as? [[String: String]] ?? []).map { (subject: $0["subject"] ?? "", message: $0["message"] ?? "") }
+    }
+
+    private func snsInbox(_ arguments: [String]) throws -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sns_inbox.py").path
+        let result = try FerryProcess.run(["python3", script] + arguments, executable: "/usr/bin/env")
+        guard result.status == 0 else { throw DRError(message: "sns_inbox.py \(arguments[0]): \(result.stderr)") }
+        return result.stdout
+    }
+
     func output(_ run: UUID, step: String) throws -> JSONValue? {
         try store.checkpoints(runID: run).first { $0.stepName == step }?.output
     }

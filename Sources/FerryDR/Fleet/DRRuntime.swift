@@ -32,7 +32,11 @@ public struct DRRuntime: Sendable {
 
     /// One protected database by identifier, or an error naming what is protected.
     public func protectedDatabase(_ identifier: String) throws -> ProtectedDatabase {
-        let selection = try selectDatabases()
+        try protectedDatabase(identifier, in: try selectDatabases())
+    }
+
+    /// One protected database of `selection` by identifier, or an error naming what is protected.
+    public func protectedDatabase(_ identifier: String, in selection: DatabaseSelection) throws -> ProtectedDatabase {
         guard let match = selection.protected.first(where: { $0.database.identifier == identifier.lowercased() || $0.database.identifier == identifier }) else {
             let known = selection.protected.map(\.database.identifier).joined(separator: ", ")
             throw DRError(message: "\(identifier) is not a protected database in \(config.primaryRegion) (protected: \(known.isEmpty ? "none" : known))")

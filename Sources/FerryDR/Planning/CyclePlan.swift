@@ -1,0 +1,110 @@
+public import Foundation
+
+/// A DR snapshot and what retention would do with it, with the reason.
+public struct SnapshotDecision: Sendable, Codable, Equatable {
+    public var snapshotId: String
+    public var status: String
+    public var createdAt: Date?
+    public var reason: String
+
+    enum CodingKeys: String, CodingKey {
+        case snapshotId = "snapshot_id"
+        case status
+        case createdAt = "created_at"
+        case reason
+    }
+}
+
+/// What the next backup cycle of one database would do. JSON field names are snake_case.
+public struct DatabasePlan: Sendable, Codable, Equatable {
+    public struct Retention: Sendable, Codable, Equatable {
+        /// Oldest first.
+        public var delete: [SnapshotDecision]
+        public var keep: [SnapshotDecision]
+    }
+
+    public var database: String
+    public var kind: String
+    public var nextFireAt: Date
+    public var snapshotId: String
+    public var copyId: String
+    public var kmsKey: String
+    /// Source option group → DR option group, applied to the copy when the snapshot has a mapped group.
+    public var optionGroupMapping: [String: String]
+    public var retention: Retention
+
+    enum CodingKeys: String, CodingKey {
+        case database
+        case kind
+        case nextFireAt = "next_fire_at"
+        case snapshotId = "snapshot_id"
+        case copyId = "copy_id"
+        case kmsKey = "kms_key"
+        case optionGroupMapping = "option_group_mapping"
+        case retention
+    }
+}
+
+/// A configured identifier that matched no database.
+public struct MissingEntry: Sendable, Codable, Equatable {
+    public var identifier: String
+    public var kind: String?
+}
+
+/// `ferry plan`: the next cycle as a dry run.
+public struct CyclePlan: Sendable, Codable, Equatable {
+    public var primaryRegion: String
+    public var drRegion: String
+    public var databases: [DatabasePlan]
+    public var missing: [MissingEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case primaryRegion = "primary_region"
+        case drRegion = "dr_region"
+        case databases
+        case missing
+    }
+}
+
+extension DRRuntime {
+    /// The next cycle of the protected databases named (all of them if none), computed from discovery and
+    /// the DR region's snapshots. Reads only: nothing is created, tagged or deleted.
+    public func planCycle(databases identifiers: [String], now: Date) throws -> CyclePlan {
+        let selection = try selectDatabases()
+        let chosen = identifiers.isEmpty
+            ? selection.protected
+            : try identifiers.map { try protectedDatabase($0, in: selection) }
+        let drRDS = try aws.rds(region: config.drRegion.name)
+        let plans = try chosen.map { protected in
+            let fire = UTCMinute.truncate(protected.settings.schedule.nextFire(after: now))
+            let input = BackupCycleInput(protected: protected, config: config, scheduledFor: fire)
+            let existing = try RDSSnapshots(rds: drRDS, kind: input.kind).manualSnapshots(of: input.database).map {
+                SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
+            }
+            return DatabasePlan(
+                database: input.database, kind: input.kind.rawValue, nextFireAt: fire, snapshotId: input.snapshotID,
+                copyId: input.copyID, kmsKey: input.kmsKey, optionGroupMapping: input.optionGroupMapping,
+                retention: retention(of: existing, after: input))
+        }
+        return CyclePlan(
+            primaryRegion: config.primaryRegion.name, drRegion: config.drRegion.name, databases: plans,
+            missing: selection.missing.map { MissingEntry(identifier: $0.identifier, kind: $0.kind?.rawValue) })
+    }
+
+    /// Retention as the cycle's cleanup step would apply it: the cycle's own copy counts as the newest.
+    private func retention(of existing: [SnapshotRecord], after input: BackupCycleInput) -> DatabasePlan.Retention {
+        let copy = SnapshotRecord(
+            identifier: input.copyID, status: "available", createdAt: input.scheduledFor,
+            tags: [FerryTags.managed: FerryTags.managedValue, FerryTags.sourceDatabase: input.database])
+        let alreadyThere = existing.contains { $0.identifier == input.copyID }
+        let plan = RetentionPlanner.plan(snapshots: alreadyThere ? existing : existing + [copy], database: input.database,
+                                         rule: input.retention, now: input.scheduledFor)
+        func decision(_ decision: RetentionDecision) -> SnapshotDecision {
+            let isNewCopy = !alreadyThere && decision.snapshot.identifier == input.copyID
+            return SnapshotDecision(
+                snapshotId: decision.snapshot.identifier, status: isNewCopy ? "planned" : decision.snapshot.status,
+                createdAt: decision.snapshot.createdAt, reason: isNewCopy ? "this cycle's copy: \(decision.reason)" : decision.reason)
+        }
+        return DatabasePlan.Retention(delete: plan.delete.map(decision), keep: plan.keep.map(decision))
+    }
+}
