@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "FerrySchema",
             path: "sql",
-            resources: [.embedInCode("001_engine.sql")],
+            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_schedules.sql")],
             swiftSettings: strictSettings
         ),
         .target(

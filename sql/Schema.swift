@@ -10,6 +10,7 @@ public struct Migration: Sendable {
 public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "engine", sql: String(decoding: PackageResources._01_engine_sql, as: UTF8.self)),
+        Migration(version: 2, name: "schedules", sql: String(decoding: PackageResources._02_schedules_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
