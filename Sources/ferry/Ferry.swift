@@ -8,7 +8,7 @@ struct Ferry: ParsableCommand {
         abstract: "Keeps Amazon RDS databases recoverable in a second AWS region.",
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, RunsCommand.self, HistoryCommand.self,
-            ConfigCommand.self, RestoreCommand.self, DrillCommand.self, AWSCommand.self,
+            SchedulesCommand.self, ConfigCommand.self, RestoreCommand.self, DrillCommand.self, AWSCommand.self,
         ]
     )
 }

@@ -64,10 +64,10 @@ public struct DRScheduler: Sendable {
     }
 
     /// Creates and updates the schedules `selection` asks for and retires the others.
-    public func sync(_ selection: DatabaseSelection, store: RunStore, now: Date) throws {
-        let definitions = Self.definitions(for: selection, after: now)
-        try store.upsertSchedules(definitions, actor: Self.actor)
-        try store.retireSchedules(keeping: definitions.map(\.id), actor: Self.actor)
+    public static func sync(_ selection: DatabaseSelection, store: RunStore, now: Date) throws {
+        let definitions = definitions(for: selection, after: now)
+        try store.upsertSchedules(definitions, actor: actor)
+        try store.retireSchedules(keeping: definitions.map(\.id), actor: actor)
     }
 
     /// Fires every schedule of a database in `selection` that is due at `now`, each in a transaction of

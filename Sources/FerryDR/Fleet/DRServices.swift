@@ -23,7 +23,7 @@ public enum DRServices {
                     selection = cached.selection
                 } else {
                     selection = try runtime.selectDatabases()
-                    try scheduler.sync(selection, store: store, now: now)
+                    try DRScheduler.sync(selection, store: store, now: now)
                     discovered.withLock { $0 = (selection, ContinuousClock.now) }
                 }
                 try scheduler.fireDue(selection, store: store, now: now)
