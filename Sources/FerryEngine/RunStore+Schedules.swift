@@ -7,8 +7,6 @@ public struct ScheduleRecord: Sendable, Equatable {
     public var workflow: String
     public var cron: String
     public var timeZone: String
-    public var input: JSONValue
-    public var concurrencyKey: String?
     public var paused: Bool
     public var nextFireAt: Date
     public var lastFireAt: Date?
@@ -55,7 +53,7 @@ public struct ScheduleEvent: Sendable, Equatable {
 
 extension RunStore {
     private static let scheduleColumns = """
-        id, workflow, cron, time_zone, input, concurrency_key, paused, next_fire_at, last_fire_at, retired_at
+        id, workflow, cron, time_zone, paused, next_fire_at, last_fire_at, retired_at
         """
 
     /// The database's clock: schedules fire by it, so that workers with skewed clocks agree.
@@ -189,8 +187,7 @@ extension RunStore {
     private static func schedule(_ row: PostgresRow) throws -> ScheduleRecord {
         ScheduleRecord(
             id: try row.decode("id"), workflow: try row.decode("workflow"), cron: try row.decode("cron"),
-            timeZone: try row.decode("time_zone"), input: try JSONValue(parsing: try row.decode("input")),
-            concurrencyKey: try row.decode("concurrency_key"), paused: try row.decode("paused"),
+            timeZone: try row.decode("time_zone"), paused: try row.decode("paused"),
             nextFireAt: try row.decode("next_fire_at"), lastFireAt: try row.decode("last_fire_at"),
             retiredAt: try row.decode("retired_at"))
     }
