@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "FerrySchema",
             path: "sql",
-            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql")],
+            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -8,8 +8,8 @@ struct Ferry: ParsableCommand {
         abstract: "Keeps Amazon RDS databases recoverable in a second AWS region.",
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, RunsCommand.self, HistoryCommand.self,
-            ConfigCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self, StatusCommand.self,
-            PlanCommand.self, AWSCommand.self,
+            SchedulesCommand.self, ConfigCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
+            StatusCommand.self, PlanCommand.self, AWSCommand.self,
         ]
     )
 }

@@ -1,15 +1,36 @@
 public import FerryEngine
 import Foundation
+import Synchronization
 
 /// The DR work a `ferry worker` does besides performing steps. Every worker runs these; each is safe with
 /// any number of workers running it at once.
 public enum DRServices {
+    /// How often the scheduler looks for due schedules.
+    static let schedulerInterval = 15.0
+    /// How often it re-discovers the fleet and syncs the schedules (and at its first turn).
+    static let syncInterval = 300.0
     /// How often a worker delivers queued alerts, and checks recovery points (one AWS discovery each).
     public static let alertInterval: Double = 5
     public static let rpoInterval: Double = 120
 
     public static func periodicTasks(runtime: DRRuntime, catalog: WorkflowCatalog) -> [PeriodicTask] {
-        [
+        let scheduler = DRScheduler(runtime: runtime, catalog: catalog)
+        // The fleet as last discovered, and when (monotonic): only the scheduler task's thread touches it.
+        let discovered = Mutex<(selection: DatabaseSelection, at: ContinuousClock.Instant)?>(nil)
+        return [
+            PeriodicTask(name: "scheduler", interval: schedulerInterval) { connection in
+                let store = RunStore(connection: connection)
+                let now = try store.databaseNow()
+                let selection: DatabaseSelection
+                if let cached = discovered.withLock({ $0 }), ContinuousClock.now - cached.at < .seconds(syncInterval) {
+                    selection = cached.selection
+                } else {
+                    selection = try runtime.selectDatabases()
+                    try DRScheduler.sync(selection, store: store, now: now)
+                    discovered.withLock { $0 = (selection, ContinuousClock.now) }
+                }
+                try scheduler.fireDue(selection, store: store, now: now)
+            },
             PeriodicTask(name: "alerts", interval: alertInterval) { connection in
                 let topic = runtime.config.alertTopicARN
                 let sns = try runtime.aws.sns(region: topic.region)
