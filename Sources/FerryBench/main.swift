@@ -41,8 +41,8 @@ struct FerryBench: ParsableCommand {
         try Migrator(connection: connection).migrate()
         var registry = ActionRegistry()
         BuiltinActions.register(into: &registry)
-        let catalog = try WorkflowCatalog.load(directory: workflows, knownActions: registry.names)
-        let noop = try catalog.definition(named: "noop").orThrow("no noop workflow in \(workflows)")
+        let noop = try WorkflowDefinition.load(path: workflows + "/noop.yaml", knownActions: registry.names)
+        let catalog = WorkflowCatalog(definitions: [noop], knownActions: registry.names)
         let store = RunStore(connection: connection)
         try catalog.register(in: store)
         if preload > 0 { try preloadHistory(connection, version: noop.version) }
@@ -116,12 +116,5 @@ struct FerryBench: ParsableCommand {
             FROM generate_series(1, \(preload - preload / 2))
             """)
         try connection.executeScript(unsafeSQL: "ANALYZE ferry.runs")
-    }
-}
-
-extension Optional {
-    func orThrow(_ message: String) throws -> Wrapped {
-        guard let self else { throw ValidationError(message) }
-        return self
     }
 }
