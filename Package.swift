@@ -29,7 +29,8 @@ let package = Package(
         .target(
             name: "FerrySchema",
             path: "sql",
-            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql")],
+            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql"),
+                        .embedInCode("004_audit_views.sql")],
             swiftSettings: strictSettings
         ),
         .target(

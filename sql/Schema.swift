@@ -12,6 +12,7 @@ public enum Schema {
         Migration(version: 1, name: "engine", sql: String(decoding: PackageResources._01_engine_sql, as: UTF8.self)),
         Migration(version: 2, name: "alerts", sql: String(decoding: PackageResources._02_alerts_sql, as: UTF8.self)),
         Migration(version: 3, name: "schedules", sql: String(decoding: PackageResources._03_schedules_sql, as: UTF8.self)),
+        Migration(version: 4, name: "audit_views", sql: String(decoding: PackageResources._04_audit_views_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

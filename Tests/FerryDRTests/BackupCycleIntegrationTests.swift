@@ -82,6 +82,21 @@ struct BackupCycleIntegrationTests {
         #expect(remaining.contains("manual-\(database)") && remaining.contains("other-\(database)"), "snapshots not Ferry's own for this database stay")
         let cleanup = try #require(try fleet.output(run, step: "cleanup"))
         #expect(cleanup["retention_deleted"]?.arrayValue?.count == 2)
+
+        // The auditors' views answer "what was taken, copied and deleted, by which run".
+        let audit = try #require(try fleet.connection.query("""
+            SELECT snapshot_id, dr_copy_id, dr_copy_available_at IS NOT NULL AS copied, primary_snapshot_deleted
+            FROM ferry.snapshot_audit WHERE run_id = \(run)
+            """).first)
+        #expect(try audit.decode("snapshot_id", as: String.self) == input.snapshotID)
+        #expect(try audit.decode("dr_copy_id", as: String.self) == input.copyID)
+        #expect(try audit.decode("copied", as: Bool.self))
+        #expect(try audit.decode("primary_snapshot_deleted", as: String.self) == input.snapshotID)
+        let deletions = try fleet.connection.query("SELECT snapshot_id, region, reason FROM ferry.snapshot_deletions WHERE run_id = \(run) ORDER BY snapshot_id")
+        #expect(deletions.count == 3, "the primary snapshot and two DR snapshots")
+        #expect(try deletions.filter { try $0.decode("region", as: String.self) == DRFixture.dr }.allSatisfy {
+            try $0.decode("reason", as: String.self).hasPrefix("retention: ")
+        })
     }
 
     @Test func aSnapshotNotMadeByThisRunIsNeverAdopted() throws {
