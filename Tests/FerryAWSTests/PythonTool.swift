@@ -8,6 +8,8 @@ enum PythonTool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", AWSTestEnvironment.toolsDirectory.appendingPathComponent(script).path]
+        // botocore must resolve the real AWS endpoints, whatever moto the tests run against.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_ENDPOINT_URL") }
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
