@@ -56,6 +56,8 @@ public protocol HTTPTransport: AnyObject {
 public final class CurlTransport: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     private let timeouts: HTTPTimeouts
+    /// 0 when the last request went over a kept-alive connection.
+    private(set) var connectionsOpenedByLastRequest = 0
 
     /// `curl_global_init` exactly once, before the first handle exists (a static let runs once, thread-safely).
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -77,6 +79,9 @@ public final class CurlTransport: HTTPTransport {
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
         for (name, value) in request.headers {
+            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else {
+                throw AWSError.configuration("header \(name) has a line break in its name or value")
+            }
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         // No `Expect: 100-continue` round trip; no default Accept header.
@@ -114,8 +119,10 @@ public final class CurlTransport: HTTPTransport {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.transportError(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
         }
-        var status = 0
+        var status = 0, newConnections = 0
         _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        _ = ferry_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &newConnections)
+        connectionsOpenedByLastRequest = newConnections
         return HTTPResponse(status: status, headers: exchange.headers, body: exchange.body)
     }
 
