@@ -15,7 +15,8 @@ import Testing
         var context = Moto.context(retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(20), budgetCapacity: budget,
                                                       sleep: { sleeps.record($0); Thread.sleep(forTimeInterval: $0.seconds) }))
         context.endpoints = EndpointResolver(overrides: ["rds": proxy.url], environment: [:])
-        context.timeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(1))
+        // Long enough for moto's slow first RDS request on a busy machine, shorter than the `slow:5` fault.
+        context.timeouts = HTTPTimeouts(connect: .seconds(2), total: .seconds(3))
         return try context.rds(region: Moto.primaryRegion)
     }
 
@@ -24,7 +25,7 @@ import Testing
         return try JSONDecoder().decode(Stats.self, from: Data(response.body))
     }
 
-    @Test(arguments: [["throttle", "html500", "xml503"], ["reset"], ["slow:2"], ["truncate"]])
+    @Test(arguments: [["throttle", "html500", "xml503"], ["reset"], ["slow:5"], ["truncate"]])
     func retriesTransientFaultsAndSucceeds(faults: [String]) throws {
         let proxy = try proxy(faults)
         let sleeps = SleepRecorder()

@@ -33,7 +33,7 @@ import Testing
     func normalized(_ body: String) -> (params: Set<String>, presigned: Set<String>, presignedBase: String) {
         var params = Set<String>(), presigned = Set<String>(), base = ""
         for pair in body.split(separator: "&") {
-            // Form encoding: botocore writes a space as `+`, Ferry as `%20`; both decode to the same value.
+            // Form encoding: a space is `+`.
             let parts = pair.split(separator: "=", maxSplits: 1).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
             }
