@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import FerryAWS
 
@@ -141,6 +142,40 @@ import Testing
         _ = try relaxed.credentials()
         _ = try relaxed.credentials()
         #expect(try stats(server)["imds"] == 3)
+    }
+
+    /// A source whose refreshes (every load after the first) wait until the test lets them go.
+    final class SlowRefreshSource: CredentialSource {
+        let name = "slow"
+        let loads = Mutex(0)
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+
+        func load() throws -> AWSCredentials? {
+            let count = loads.withLock { $0 += 1; return $0 }
+            if count > 1 {
+                entered.signal()
+                release.wait()
+            }
+            return AWSCredentials(accessKeyID: "ASIA\(count)", secretAccessKey: "s", sessionToken: "t",
+                                  expiration: Date().addingTimeInterval(100), source: name)
+        }
+    }
+
+    @Test func otherThreadsKeepTheValidCredentialsWhileOneRefreshes() throws {
+        let source = SlowRefreshSource()
+        let chain = DefaultCredentialChain(sources: [source], logger: .init(label: "test"), refreshMargin: 300, now: { Date() })
+        #expect(try chain.credentials().accessKeyID == "ASIA1")  // 100 s left: inside the margin from now on
+        let refreshed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? chain.credentials()
+            refreshed.signal()
+        }
+        source.entered.wait()
+        #expect(try chain.credentials().accessKeyID == "ASIA1")  // not blocked behind the refresh
+        source.release.signal()
+        refreshed.wait()
+        #expect(source.loads.withLock { $0 } == 2)
     }
 
     @Test func chainIsSafeToShareAcrossThreads() throws {
