@@ -129,7 +129,6 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
     public static let timeout: Self = "Timeout"
     public static let invalidConfiguration: Self = "InvalidConfiguration"
     public static let credentialsUnavailable: Self = "CredentialsUnavailable"
-    public static let retryBudgetExhausted: Self = "RetryBudgetExhausted"
 
     /// Throttling codes the AWS SDKs retry.
     static let throttling: Set<Self> = [

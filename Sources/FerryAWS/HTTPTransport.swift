@@ -2,13 +2,13 @@ import CCurl
 import Foundation
 
 /// One HTTP exchange, as the clients build it.
-public struct HTTPRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+struct HTTPRequest: Sendable {
+    var method: String
+    var url: String
+    var headers: [(String, String)]
+    var body: [UInt8]
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+    init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -16,18 +16,18 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+struct HTTPResponse: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: [UInt8]
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
+    init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    public func header(_ name: String) -> String? {
+    func header(_ name: String) -> String? {
         headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
     }
 }
@@ -44,7 +44,7 @@ public struct HTTPTimeouts: Sendable {
 
 /// Sends one request and returns the response, whatever its status; throws `AWSError` of kind
 /// `.transport` when no response arrived. Implementations are used by one thread at a time.
-public protocol HTTPTransport: AnyObject {
+protocol HTTPTransport: AnyObject {
     func send(_ request: HTTPRequest) throws -> HTTPResponse
 }
 
@@ -53,14 +53,16 @@ public protocol HTTPTransport: AnyObject {
 /// Not thread-safe: a `CurlTransport` (and so a client that owns one) belongs to one thread at a time.
 /// TLS peer and host verification stay on; proxies come from the standard environment variables
 /// (`https_proxy`, `http_proxy`, `no_proxy`), which libcurl reads itself.
-public final class CurlTransport: HTTPTransport {
+final class CurlTransport: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     private let timeouts: HTTPTimeouts
+    /// 0 when the last request went over a kept-alive connection.
+    private(set) var connectionsOpenedByLastRequest = 0
 
     /// `curl_global_init` exactly once, before the first handle exists (a static let runs once, thread-safely).
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 
-    public init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
+    init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
         precondition(Self.globalInit == CURLE_OK, "curl_global_init failed")
         guard let handle = curl_easy_init() else { preconditionFailure("curl_easy_init failed (out of memory)") }
         self.handle = handle
@@ -69,7 +71,7 @@ public final class CurlTransport: HTTPTransport {
 
     deinit { curl_easy_cleanup(handle) }
 
-    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+    func send(_ request: HTTPRequest) throws -> HTTPResponse {
         // Reset clears the options of the previous request but keeps the connection cache.
         curl_easy_reset(handle)
         let exchange = Exchange()
@@ -77,6 +79,9 @@ public final class CurlTransport: HTTPTransport {
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
         for (name, value) in request.headers {
+            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else {
+                throw AWSError.configuration("header \(name) has a line break in its name or value")
+            }
             headerList = curl_slist_append(headerList, "\(name): \(value)")
         }
         // No `Expect: 100-continue` round trip; no default Accept header.
@@ -114,8 +119,10 @@ public final class CurlTransport: HTTPTransport {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.transportError(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
         }
-        var status = 0
+        var status = 0, newConnections = 0
         _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        _ = ferry_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &newConnections)
+        connectionsOpenedByLastRequest = newConnections
         return HTTPResponse(status: status, headers: exchange.headers, body: exchange.body)
     }
 

@@ -43,7 +43,7 @@ final class ServiceConnection {
         var attempt = 1
         var spent = 0
         while true {
-            let outcome: Result<HTTPResponse, AWSError>
+            var error: AWSError
             do {
                 let response = try transport.send(try signedRequest(headers: headers, body: body))
                 if (200..<300).contains(response.status) {
@@ -51,12 +51,10 @@ final class ServiceConnection {
                     logger.debug("aws call", metadata: metadata(operation, attempt, response.status, requestID(response)))
                     return response
                 }
-                outcome = .failure(decodeError(response))
-            } catch var error as AWSError {
-                error.operation = "\(service):\(operation)"
-                outcome = .failure(error)
+                error = decodeError(response)
+            } catch let failure as AWSError {
+                error = failure
             }
-            guard case .failure(var error) = outcome else { continue }
             error.operation = "\(service):\(operation)"
             let cost = error.code == .timeout ? retry.timeoutCost : retry.retryCost
             guard error.isRetryable, attempt < retry.maxAttempts else {

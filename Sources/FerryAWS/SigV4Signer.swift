@@ -187,8 +187,11 @@ enum PercentEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `application/x-www-form-urlencoded` body for the Query API, pairs in the given order.
+    /// `application/x-www-form-urlencoded` body for the Query API, pairs in the given order, byte for byte
+    /// as botocore writes it (Python's `urlencode`: a space is `+`). moto with IAM enforced re-encodes the
+    /// parsed form that way before it checks the signature, so any other spelling fails there.
     static func formBody(_ pairs: [(String, String)]) -> [UInt8] {
-        Array(pairs.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&").utf8)
+        func form(_ text: String) -> String { encode(text).replacingOccurrences(of: "%20", with: "+") }
+        return Array(pairs.map { "\(form($0.0))=\(form($0.1))" }.joined(separator: "&").utf8)
     }
 }

@@ -57,7 +57,7 @@ import Testing
         let snapshots = try Scripted.rds(transport).describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: "db1", pageSize: 20))
         #expect(snapshots.map(\.identifier) == ["ferry-db1-202611251200", "second"])
         #expect(!transport.bodies[0].contains("Marker="))
-        #expect(transport.bodies[1].contains("Marker=page%202%2F%3D"))
+        #expect(transport.bodies[1].contains("Marker=page+2%2F%3D"))
         #expect(transport.bodies[1].contains("DBInstanceIdentifier=db1") && transport.bodies[1].contains("MaxRecords=20"))
     }
 
@@ -122,7 +122,7 @@ import Testing
             multiAZ: false, tags: ["b": "two words", "a": "1"]))
         let body = transport.bodies[0]
         for expected in ["Action=CreateDBInstance", "Version=2014-10-31", "VpcSecurityGroupIds.VpcSecurityGroupId.1=sg-1",
-                         "VpcSecurityGroupIds.VpcSecurityGroupId.2=sg-2", "Tags.Tag.1.Key=a", "Tags.Tag.2.Value=two%20words", "MultiAZ=false"] {
+                         "VpcSecurityGroupIds.VpcSecurityGroupId.2=sg-2", "Tags.Tag.1.Key=a", "Tags.Tag.2.Value=two+words", "MultiAZ=false"] {
             #expect(body.contains(expected), "\(expected) in \(body)")
         }
         let headers = transport.requests[0].headers

@@ -1,6 +1,7 @@
 import FerryAWS
 import FerryTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite(Moto.enabled) struct RDSClientIntegrationTests {
@@ -158,6 +159,34 @@ import Testing
 
         #expect(try dr.deleteDBClusterSnapshot(identifier: copyName).identifier == copyName)
         #expect(try dr.describeDBClusterSnapshot(identifier: copyName) == nil)
+    }
+}
+
+@Suite(Moto.enabled) struct ClientsPerThreadIntegrationTests {
+    /// The engine's model: one shared context (credential chain, endpoints), one client per OS thread.
+    @Test func threadsShareTheContextNotTheClients() throws {
+        let aws = AWSContext(credentials: DefaultCredentialChain(), endpoints: EndpointResolver())
+        let db = AWSTestEnvironment.uniqueName("db")
+        _ = try Moto.makeInstance(try aws.rds(region: Moto.primaryRegion), name: db)
+        let failures = Mutex<[String]>([])
+        let done = DispatchGroup()
+        for index in 0..<4 {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                do {
+                    let rds = try aws.rds(region: index % 2 == 0 ? Moto.primaryRegion : Moto.drRegion)
+                    for _ in 0..<5 { _ = try rds.describeDBInstances() }
+                    if index % 2 == 0, try rds.describeDBInstances(identifier: db).first?.identifier != db {
+                        failures.withLock { $0.append("thread \(index) did not find \(db)") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("thread \(index): \(error)") }
+                }
+            }
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
     }
 }
 

@@ -56,20 +56,7 @@ import Testing
     }
 
     func botocore(_ cases: [Case]) throws -> [Result] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("botocore_signer.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(try JSONEncoder().encode(cases))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "botocore_signer.py failed (is boto3 installed?)")
-        return try JSONDecoder().decode([Result].self, from: data)
+        try PythonTool.run("botocore_signer.py", input: cases, as: [Result].self)
     }
 
     func request(_ c: Case) -> SignableRequest {
