@@ -89,16 +89,6 @@ import Testing
         }
     }
 
-    @Test func endpointsPreferTheConfigurationThenTheServiceVariableThenTheGlobalOne() throws {
-        let configured = try #require(URL(string: "http://127.0.0.1:5000"))
-        let endpoints = AWSEndpoints(overrides: [.rds: configured])
-        let environment = ["AWS_ENDPOINT_URL_RDS": "http://rds:1", "AWS_ENDPOINT_URL_SNS": "http://sns:2", "AWS_ENDPOINT_URL": "http://all:3"]
-        #expect(endpoints.endpoint(for: .rds, environment: environment) == configured)
-        #expect(endpoints.endpoint(for: .sns, environment: environment)?.absoluteString == "http://sns:2")
-        #expect(endpoints.endpoint(for: .kms, environment: environment)?.absoluteString == "http://all:3")
-        #expect(endpoints.endpoint(for: .kms, environment: [:]) == nil)
-    }
-
     @Test func theConfigPathComesFromTheOptionThenTheEnvironment() {
         #expect(FerryConfig.path(option: "/etc/ferry.yaml", environment: ["FERRY_CONFIG": "/x.yaml"]) == "/etc/ferry.yaml")
         #expect(FerryConfig.path(option: nil, environment: ["FERRY_CONFIG": "/x.yaml"]) == "/x.yaml")
