@@ -1,15 +1,12 @@
+import FerryAWS
+
 /// An AWS region name such as `us-east-1`, `eu-central-2` or `us-gov-west-1`, checked for shape only, so
 /// that a region launched after this release is still accepted.
 public struct AWSRegion: Sendable, Hashable, CustomStringConvertible {
     public let name: String
 
     public init(validating name: String) throws(InvalidValue) {
-        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
-        let isLowerWord = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isLowercase } }
-        guard parts.count >= 3, parts.count <= 4,
-              parts[0].count == 2, parts.dropFirst().dropLast().allSatisfy(isLowerWord), isLowerWord(parts[0]),
-              let number = parts.last, !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber })
-        else {
+        guard EndpointResolver.isValidRegion(name) else {
             throw InvalidValue("not an AWS region name (like us-east-1 or eu-central-2)")
         }
         self.name = name
