@@ -1,3 +1,4 @@
+import FerryAWS
 import Foundation
 import Testing
 @testable import FerryDR
@@ -48,9 +49,9 @@ import Testing
     ] as [(String, String?)])
     func snsTopics(text: String, problem: String?) throws {
         if let problem {
-            #expect(throws: InvalidValue(problem)) { try AWSARN.snsTopic(validating: text) }
+            #expect(throws: InvalidValue(problem)) { try ARN.snsTopic(validating: text) }
         } else {
-            #expect(try AWSARN.snsTopic(validating: text).description == text)
+            #expect(try ARN.snsTopic(validating: text).description == text)
         }
     }
 

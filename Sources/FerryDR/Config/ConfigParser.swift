@@ -1,3 +1,4 @@
+import FerryAWS
 import Foundation
 import Yams
 
@@ -44,7 +45,7 @@ struct ConfigParser {
             }
         }
         let topic = reader.required("alert_topic_arn", in: top)
-            .flatMap { reader.value($0, at: path.key("alert_topic_arn"), AWSARN.snsTopic(validating:)) }
+            .flatMap { reader.value($0, at: path.key("alert_topic_arn"), ARN.snsTopic(validating:)) }
         let endpoints = top["endpoints"].map { parseEndpoints($0, at: path.key("endpoints")) } ?? AWSEndpoints()
         var copyConcurrency: Int? = FerryConfig.defaultCopyConcurrency
         if let node = top["copy_concurrency"] { copyConcurrency = reader.int(node, at: path.key("copy_concurrency"), in: 1...20) }
