@@ -123,7 +123,7 @@ public final class YAMLReader {
         do {
             return try DurationText.parse(text)
         } catch {
-            report(node, path: path, error.description)
+            report(node, path: path, "\"\(text)\": \(error)")
             return nil
         }
     }

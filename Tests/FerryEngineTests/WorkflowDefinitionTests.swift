@@ -96,12 +96,12 @@ struct WorkflowDefinitionTests {
 }
 
 struct DurationTextTests {
-    @Test(arguments: [("500ms", 0.5), ("30s", 30), ("5m", 300), ("2h", 7200), ("7d", 604_800), ("1h30m", 5400), ("1.5s", 1.5)])
+    @Test(arguments: [("500ms", 0.5), ("30s", 30), ("5m", 300), ("2h", 7200), ("7d", 604_800), ("1h30m", 5400), ("1.5s", 1.5), ("1s500ms", 1.5)])
     func parses(text: String, seconds: Double) throws {
         #expect(try DurationText.parse(text) == seconds)
     }
 
-    @Test(arguments: ["", "5", "m", "5x", "-5s", "5 m"])
+    @Test(arguments: ["", "5", "m", "5x", "-5s", "5 m", "30m1h", "1h1h"])
     func refuses(text: String) {
         #expect(throws: DurationTextError.self) { try DurationText.parse(text) }
     }
