@@ -1,4 +1,5 @@
 public import FerryAWS
+public import FerryEngine
 import Foundation
 
 /// The contents of `ferry.yaml`: where to copy, with which key, whom to alert, and which databases to
@@ -53,7 +54,7 @@ public struct FerryConfig: Sendable, Hashable {
             yaml = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             let reason = (error as NSError).localizedDescription
-            throw ConfigError(problems: [ConfigProblem(source: path, line: nil, path: "", message: "cannot read: \(reason)")])
+            throw ConfigError(problems: [YAMLProblem(file: path, line: nil, path: "", message: "cannot read: \(reason)")])
         }
         return try parse(yaml: yaml, source: path)
     }
