@@ -30,7 +30,15 @@ public struct EndpointResolver: Sendable {
         return "https://\(service).\(region).\(suffix)"
     }
 
-    static func isValidRegion(_ region: String) -> Bool {
-        !region.isEmpty && region.count <= 32 && region.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    /// Whether `region` has the shape of an AWS region name (`us-east-1`, `eu-central-2`, `us-gov-west-1`):
+    /// a two-letter prefix, one or two lower-case words, a number. Only the shape, so that a region launched
+    /// after this release is still accepted; it also keeps the name safe to put into a host name.
+    public static func isValidRegion(_ region: String) -> Bool {
+        let parts = region.split(separator: "-", omittingEmptySubsequences: false)
+        let isLowerWord = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isLowercase } }
+        guard parts.count >= 3, parts.count <= 4, parts[0].count == 2, parts.dropLast().allSatisfy(isLowerWord),
+              let number = parts.last, !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return false }
+        return true
     }
 }

@@ -16,32 +16,36 @@ extension WorkflowDefinition {
 
     public static func parse(source: String, file: String, knownActions: Set<String>) throws(YAMLProblems) -> WorkflowDefinition {
         let reader = YAMLReader(file: file)
-        guard let root = reader.compose(source), let document = reader.mapping(root, path: "") else {
+        let root = YAMLPath()
+        guard let node = reader.compose(source),
+              let document = reader.mapping(node, at: root, allowedKeys: ["name", "description", "defaults", "steps"])
+        else {
             try reader.throwIfProblems()
             preconditionFailure("compose reported nothing but returned no mapping")
         }
-        document.refuseUnknownKeys(["name", "description", "defaults", "steps"])
-        let name = document.required("name").flatMap { reader.string($0, path: "name") }
+        let name = reader.required("name", in: document).flatMap { reader.string($0, at: root.key("name")) }
         if let name, name.range(of: #"^[a-z][a-z0-9-]{0,62}$"#, options: .regularExpression) == nil {
-            reader.report(document.value("name"), path: "name", "\"\(name)\" must be lower-case letters, digits and hyphens, starting with a letter")
+            reader.report("\"\(name)\" must be lower-case letters, digits and hyphens, starting with a letter",
+                          at: root.key("name"), node: document["name"])
         }
-        let description = document.value("description").flatMap { reader.string($0, path: "description") } ?? ""
+        let description = document["description"].flatMap { reader.string($0, at: root.key("description")) } ?? ""
 
         var defaults = StepDefaults()
-        if let node = document.value("defaults"), let mapping = reader.mapping(node, path: "defaults") {
-            mapping.refuseUnknownKeys(["retry", "poll", "timeout"])
+        if let node = document["defaults"],
+           let mapping = reader.mapping(node, at: root.key("defaults"), allowedKeys: ["retry", "poll", "timeout"]) {
             defaults = StepDefaults.read(mapping, reader: reader, inheriting: defaults)
         }
 
         var steps: [StepDefinition] = []
-        if let node = document.required("steps"), let list = reader.sequence(node, path: "steps") {
-            if list.isEmpty { reader.report(node, path: "steps", "a workflow needs at least one step") }
+        if let node = reader.required("steps", in: document), let list = reader.sequence(node, at: root.key("steps")) {
+            if list.isEmpty { reader.report("a workflow needs at least one step", at: root.key("steps"), node: node) }
             for (index, stepNode) in list.enumerated() {
-                let path = "steps[\(index)]"
-                guard let mapping = reader.mapping(stepNode, path: path) else { continue }
+                let path = root.key("steps").index(index)
+                let keys: Set<String> = ["name", "action", "retry", "poll", "timeout", "repeat"]
+                guard let mapping = reader.mapping(stepNode, at: path, allowedKeys: keys) else { continue }
                 if let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions) {
                     if steps.contains(where: { $0.name == step.name }) {
-                        reader.report(mapping.value("name"), path: "\(path).name", "\"\(step.name)\" is already the name of an earlier step")
+                        reader.report("\"\(step.name)\" is already the name of an earlier step", at: path.key("name"), node: mapping["name"])
                     }
                     steps.append(step)
                 }
@@ -57,24 +61,24 @@ extension WorkflowDefinition {
     private static func readStep(
         _ mapping: YAMLMapping, reader: YAMLReader, defaults: StepDefaults, knownActions: Set<String>
     ) -> StepDefinition? {
-        mapping.refuseUnknownKeys(["name", "action", "retry", "poll", "timeout", "repeat"])
-        let name = mapping.required("name").flatMap { reader.string($0, path: mapping.childPath("name")) }
+        let path = mapping.path
+        let name = reader.required("name", in: mapping).flatMap { reader.string($0, at: path.key("name")) }
         if let name, name.range(of: #"^[a-z][a-z0-9_]{0,62}$"#, options: .regularExpression) == nil {
-            reader.report(mapping.value("name"), path: mapping.childPath("name"),
-                          "\"\(name)\" must be lower-case letters, digits and underscores, starting with a letter")
+            reader.report("\"\(name)\" must be lower-case letters, digits and underscores, starting with a letter",
+                          at: path.key("name"), node: mapping["name"])
         }
-        let action = mapping.required("action").flatMap { reader.string($0, path: mapping.childPath("action")) }
+        let action = reader.required("action", in: mapping).flatMap { reader.string($0, at: path.key("action")) }
         if let action, !knownActions.contains(action) {
-            reader.report(mapping.value("action"), path: mapping.childPath("action"),
-                          "unknown action \"\(action)\" (known: \(knownActions.sorted().joined(separator: ", ")))")
+            reader.report("unknown action \"\(action)\" (known: \(knownActions.sorted().joined(separator: ", ")))",
+                          at: path.key("action"), node: mapping["action"])
         }
         let settings = StepDefaults.read(mapping, reader: reader, inheriting: defaults)
         var repeatCountInput: String?
-        if let node = mapping.value("repeat"), let text = reader.string(node, path: mapping.childPath("repeat")) {
+        if let node = mapping["repeat"], let text = reader.string(node, at: path.key("repeat")) {
             if text.hasPrefix("input."), text.count > 6 {
                 repeatCountInput = String(text.dropFirst(6))
             } else {
-                reader.report(node, path: mapping.childPath("repeat"), "\"\(text)\" must name an input field, as input.FIELD")
+                reader.report("\"\(text)\" must name an input field, as input.FIELD", at: path.key("repeat"), node: node)
             }
         }
         guard let name, let action else { return nil }
@@ -93,41 +97,43 @@ private struct StepDefaults {
 
     static func read(_ mapping: YAMLMapping, reader: YAMLReader, inheriting base: StepDefaults) -> StepDefaults {
         var settings = base
-        if let node = mapping.value("retry"), let retry = reader.mapping(node, path: mapping.childPath("retry")) {
-            retry.refuseUnknownKeys(["max_attempts", "initial_backoff", "max_backoff", "multiplier"])
-            if let node = retry.value("max_attempts") {
-                settings.retry.maxAttempts = reader.int(node, path: retry.childPath("max_attempts"), range: 1...1000) ?? base.retry.maxAttempts
+        let retryKeys: Set<String> = ["max_attempts", "initial_backoff", "max_backoff", "multiplier"]
+        if let node = mapping["retry"], let retry = reader.mapping(node, at: mapping.path.key("retry"), allowedKeys: retryKeys) {
+            let path = retry.path
+            if let node = retry["max_attempts"] {
+                settings.retry.maxAttempts = reader.int(node, at: path.key("max_attempts"), in: 1...1000) ?? base.retry.maxAttempts
             }
-            if let node = retry.value("initial_backoff") {
-                settings.retry.initialBackoff = reader.duration(node, path: retry.childPath("initial_backoff")) ?? base.retry.initialBackoff
+            if let node = retry["initial_backoff"] {
+                settings.retry.initialBackoff = reader.duration(node, at: path.key("initial_backoff")) ?? base.retry.initialBackoff
             }
-            if let node = retry.value("max_backoff") {
-                settings.retry.maxBackoff = reader.duration(node, path: retry.childPath("max_backoff")) ?? base.retry.maxBackoff
+            if let node = retry["max_backoff"] {
+                settings.retry.maxBackoff = reader.duration(node, at: path.key("max_backoff")) ?? base.retry.maxBackoff
             }
-            if let node = retry.value("multiplier") {
-                settings.retry.multiplier = reader.double(node, path: retry.childPath("multiplier"), minimum: 1) ?? base.retry.multiplier
+            if let node = retry["multiplier"] {
+                settings.retry.multiplier = reader.double(node, at: path.key("multiplier"), minimum: 1) ?? base.retry.multiplier
             }
             if settings.retry.maxBackoff < settings.retry.initialBackoff {
-                reader.report(node, path: retry.childPath("max_backoff"), "must not be shorter than initial_backoff")
+                reader.report("must not be shorter than initial_backoff", at: path.key("max_backoff"), node: node)
             }
         }
-        if let node = mapping.value("poll"), let poll = reader.mapping(node, path: mapping.childPath("poll")) {
-            poll.refuseUnknownKeys(["initial_interval", "max_interval", "multiplier"])
-            if let node = poll.value("initial_interval") {
-                settings.poll.initialInterval = reader.duration(node, path: poll.childPath("initial_interval")) ?? base.poll.initialInterval
+        let pollKeys: Set<String> = ["initial_interval", "max_interval", "multiplier"]
+        if let node = mapping["poll"], let poll = reader.mapping(node, at: mapping.path.key("poll"), allowedKeys: pollKeys) {
+            let path = poll.path
+            if let node = poll["initial_interval"] {
+                settings.poll.initialInterval = reader.duration(node, at: path.key("initial_interval")) ?? base.poll.initialInterval
             }
-            if let node = poll.value("max_interval") {
-                settings.poll.maxInterval = reader.duration(node, path: poll.childPath("max_interval")) ?? base.poll.maxInterval
+            if let node = poll["max_interval"] {
+                settings.poll.maxInterval = reader.duration(node, at: path.key("max_interval")) ?? base.poll.maxInterval
             }
-            if let node = poll.value("multiplier") {
-                settings.poll.multiplier = reader.double(node, path: poll.childPath("multiplier"), minimum: 1) ?? base.poll.multiplier
+            if let node = poll["multiplier"] {
+                settings.poll.multiplier = reader.double(node, at: path.key("multiplier"), minimum: 1) ?? base.poll.multiplier
             }
             if settings.poll.maxInterval < settings.poll.initialInterval {
-                reader.report(node, path: poll.childPath("max_interval"), "must not be shorter than initial_interval")
+                reader.report("must not be shorter than initial_interval", at: path.key("max_interval"), node: node)
             }
         }
-        if let node = mapping.value("timeout") {
-            settings.timeout = reader.duration(node, path: mapping.childPath("timeout")) ?? base.timeout
+        if let node = mapping["timeout"] {
+            settings.timeout = reader.duration(node, at: mapping.path.key("timeout")) ?? base.timeout
         }
         return settings
     }

@@ -1,3 +1,4 @@
+import FerryAWS
 import Foundation
 import Testing
 @testable import FerryDR
@@ -48,9 +49,9 @@ import Testing
     ] as [(String, String?)])
     func snsTopics(text: String, problem: String?) throws {
         if let problem {
-            #expect(throws: InvalidValue(problem)) { try AWSARN.snsTopic(validating: text) }
+            #expect(throws: InvalidValue(problem)) { try ARN.snsTopic(validating: text) }
         } else {
-            #expect(try AWSARN.snsTopic(validating: text).description == text)
+            #expect(try ARN.snsTopic(validating: text).description == text)
         }
     }
 
@@ -87,16 +88,6 @@ import Testing
         #expect(throws: InvalidValue("not an IANA time zone name (like Europe/Paris, America/New_York or UTC)")) {
             try ConfigTimeZone.parse(name)
         }
-    }
-
-    @Test func endpointsPreferTheConfigurationThenTheServiceVariableThenTheGlobalOne() throws {
-        let configured = try #require(URL(string: "http://127.0.0.1:5000"))
-        let endpoints = AWSEndpoints(overrides: [.rds: configured])
-        let environment = ["AWS_ENDPOINT_URL_RDS": "http://rds:1", "AWS_ENDPOINT_URL_SNS": "http://sns:2", "AWS_ENDPOINT_URL": "http://all:3"]
-        #expect(endpoints.endpoint(for: .rds, environment: environment) == configured)
-        #expect(endpoints.endpoint(for: .sns, environment: environment)?.absoluteString == "http://sns:2")
-        #expect(endpoints.endpoint(for: .kms, environment: environment)?.absoluteString == "http://all:3")
-        #expect(endpoints.endpoint(for: .kms, environment: [:]) == nil)
     }
 
     @Test func theConfigPathComesFromTheOptionThenTheEnvironment() {

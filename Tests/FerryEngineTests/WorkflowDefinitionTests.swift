@@ -59,7 +59,7 @@ struct WorkflowDefinitionTests {
             return text.contains("bad.yaml:1: name: \"Bad_Name\" must be lower-case")
                 && text.contains("bad.yaml:2: colour: unknown key")
                 && text.contains("bad.yaml:5: steps[0].action: unknown action \"nope.missing\"")
-                && text.contains("bad.yaml:6: steps[0].retry.max_attempts: 0 must be 1-1000")
+                && text.contains("bad.yaml:6: steps[0].retry.max_attempts: 0: must be 1-1000")
                 && text.contains("steps[0].retry.initial_backoff: \"5x\"")
                 && text.contains("bad.yaml:7: steps[1].name: \"first\" is already the name of an earlier step")
                 && text.contains("bad.yaml:9: steps[1].timeout: \"soon\"")
@@ -69,7 +69,7 @@ struct WorkflowDefinitionTests {
     @Test func reportsSyntaxErrorsWithLine() {
         #expect {
             try WorkflowDefinition.parse(source: "name: x\nsteps: [\n  - a\n", file: "broken.yaml", knownActions: actions)
-        } throws: { error in "\(error)".hasPrefix("broken.yaml:") && "\(error)".contains("not valid YAML") }
+        } throws: { error in "\(error)".hasPrefix("broken.yaml:") && "\(error)".contains("invalid YAML") }
     }
 
     @Test func plansRepeatsFromInput() throws {
@@ -96,12 +96,12 @@ struct WorkflowDefinitionTests {
 }
 
 struct DurationTextTests {
-    @Test(arguments: [("500ms", 0.5), ("30s", 30), ("5m", 300), ("2h", 7200), ("7d", 604_800), ("1h30m", 5400), ("1.5s", 1.5)])
+    @Test(arguments: [("500ms", 0.5), ("30s", 30), ("5m", 300), ("2h", 7200), ("7d", 604_800), ("1h30m", 5400), ("1.5s", 1.5), ("1s500ms", 1.5)])
     func parses(text: String, seconds: Double) throws {
         #expect(try DurationText.parse(text) == seconds)
     }
 
-    @Test(arguments: ["", "5", "m", "5x", "-5s", "5 m"])
+    @Test(arguments: ["", "5", "m", "5x", "-5s", "5 m", "30m1h", "1h1h"])
     func refuses(text: String) {
         #expect(throws: DurationTextError.self) { try DurationText.parse(text) }
     }

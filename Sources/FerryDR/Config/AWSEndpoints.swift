@@ -6,29 +6,15 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
     case sns
     case kms
     case sts
-
-    /// The SDK-style variable that overrides this service's endpoint, e.g. `AWS_ENDPOINT_URL_RDS`.
-    public var endpointEnvironmentVariable: String { "AWS_ENDPOINT_URL_\(rawValue.uppercased())" }
 }
 
-/// Endpoint overrides from the `endpoints` key of the configuration.
+/// Endpoint overrides from the `endpoints` key of the configuration. `FerryAWS.EndpointResolver` applies
+/// them before `AWS_ENDPOINT_URL_<SERVICE>` and `AWS_ENDPOINT_URL` (`DRRuntime` hands them to `AWSContext`).
 public struct AWSEndpoints: Sendable, Hashable {
-    public static let globalEnvironmentVariable = "AWS_ENDPOINT_URL"
-
     public var overrides: [AWSService: URL]
 
     public init(overrides: [AWSService: URL] = [:]) {
         self.overrides = overrides
-    }
-
-    /// The endpoint to use for `service`, or `nil` for AWS's own. The configuration wins; then
-    /// `AWS_ENDPOINT_URL_<SERVICE>`; then `AWS_ENDPOINT_URL` — the order AWS SDKs use for their variables.
-    public func endpoint(for service: AWSService, environment: [String: String]) -> URL? {
-        if let configured = overrides[service] { return configured }
-        for variable in [service.endpointEnvironmentVariable, Self.globalEnvironmentVariable] {
-            if let text = environment[variable], !text.isEmpty, let url = try? Self.validateURL(text) { return url }
-        }
-        return nil
     }
 
     /// An absolute http or https URL with a host.

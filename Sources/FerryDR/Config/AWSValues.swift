@@ -1,15 +1,12 @@
+public import FerryAWS
+
 /// An AWS region name such as `us-east-1`, `eu-central-2` or `us-gov-west-1`, checked for shape only, so
 /// that a region launched after this release is still accepted.
 public struct AWSRegion: Sendable, Hashable, CustomStringConvertible {
     public let name: String
 
     public init(validating name: String) throws(InvalidValue) {
-        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
-        let isLowerWord = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isLowercase } }
-        guard parts.count >= 3, parts.count <= 4,
-              parts[0].count == 2, parts.dropFirst().dropLast().allSatisfy(isLowerWord), isLowerWord(parts[0]),
-              let number = parts.last, !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber })
-        else {
+        guard EndpointResolver.isValidRegion(name) else {
             throw InvalidValue("not an AWS region name (like us-east-1 or eu-central-2)")
         }
         self.name = name
@@ -18,38 +15,26 @@ public struct AWSRegion: Sendable, Hashable, CustomStringConvertible {
     public var description: String { name }
 }
 
-/// An ARN, split into its fields: `arn:partition:service:region:account:resource`.
-public struct AWSARN: Sendable, Hashable, CustomStringConvertible {
-    public let partition: String
-    public let service: String
-    public let region: String
-    public let account: String
-    public let resource: String
-
+/// The checks the configuration makes on an ARN, on top of `FerryAWS.ARN`'s splitting.
+extension ARN {
+    /// An ARN of a known partition, with a 12-digit account and a resource.
     public init(validating text: String) throws(InvalidValue) {
-        let fields = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 6, fields[0] == "arn" else {
+        guard let arn = ARN(splitting: text) else {
             throw InvalidValue("not an ARN (arn:partition:service:region:account:resource)")
         }
-        guard ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"].contains(fields[1]) else {
-            throw InvalidValue("unknown partition \"\(fields[1])\"")
+        guard Self.partitions.contains(arn.partition) else {
+            throw InvalidValue("unknown partition \"\(arn.partition)\"")
         }
-        guard fields[4].count == 12, fields[4].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard arn.account.count == 12, arn.account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw InvalidValue("the account must be 12 digits")
         }
-        guard !fields[5].isEmpty else { throw InvalidValue("the resource part is empty") }
-        partition = fields[1]
-        service = fields[2]
-        region = fields[3]
-        account = fields[4]
-        resource = fields[5]
+        guard !arn.resource.isEmpty else { throw InvalidValue("the resource part is empty") }
+        self = arn
     }
 
-    public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }
-
     /// An SNS topic ARN: `arn:aws:sns:<region>:<account>:<topic name>`.
-    public static func snsTopic(validating text: String) throws(InvalidValue) -> AWSARN {
-        let arn = try AWSARN(validating: text)
+    public static func snsTopic(validating text: String) throws(InvalidValue) -> ARN {
+        let arn = try ARN(validating: text)
         guard arn.service == "sns" else { throw InvalidValue("not an SNS topic ARN (service is \"\(arn.service)\")") }
         _ = try AWSRegion(validating: arn.region)
         guard arn.resource.count <= 256,
@@ -68,13 +53,13 @@ public enum KMSKeyReference: Sendable, Hashable, CustomStringConvertible {
     /// `alias/<name>`.
     case alias(String)
     /// A key or alias ARN.
-    case arn(AWSARN)
+    case arn(ARN)
 
     /// Parses an id, alias or ARN. An ARN must be a KMS ARN in `region`: a key of another region cannot
     /// encrypt the copy there.
     public init(validating text: String, region: AWSRegion) throws(InvalidValue) {
         if text.hasPrefix("arn:") {
-            let arn = try AWSARN(validating: text)
+            let arn = try ARN(validating: text)
             guard arn.service == "kms", arn.resource.hasPrefix("key/") || arn.resource.hasPrefix("alias/") else {
                 throw InvalidValue("not a KMS key or alias ARN")
             }

@@ -1,3 +1,5 @@
+import FerryAWS
+import FerryEngine
 import Foundation
 import Yams
 
@@ -10,23 +12,18 @@ struct ConfigParser {
     static let selectorKeys: Set<String> = ["identifier", "pattern", "tagged", "kind"]
 
     let source: String
-    private let reader: ConfigReader
+    private let reader: YAMLReader
 
     init(source: String) {
         self.source = source
-        reader = ConfigReader(source: source)
+        reader = YAMLReader(file: source)
     }
 
     func parse(yaml: String) throws(ConfigError) -> FerryConfig {
-        let document: Node?
-        do {
-            document = try Yams.compose(yaml: yaml)
-        } catch {
-            throw ConfigError(problems: [yamlProblem(error)])
-        }
-        guard let document else { throw failure(adding: "the file is empty: primary_region, dr_region, … are required") }
-        guard let top = reader.mapping(document, at: ConfigPath(), allowedKeys: Self.topLevelKeys) else { throw failure() }
-        let path = ConfigPath()
+        guard let document = reader.compose(yaml, ifEmpty: "the file is empty: primary_region, dr_region, … are required"),
+              let top = reader.mapping(document, at: YAMLPath(), allowedKeys: Self.topLevelKeys)
+        else { throw reader.problemsInFileOrder }
+        let path = YAMLPath()
 
         let primary = reader.required("primary_region", in: top)
             .flatMap { reader.value($0, at: path.key("primary_region"), AWSRegion.init(validating:)) }
@@ -44,7 +41,7 @@ struct ConfigParser {
             }
         }
         let topic = reader.required("alert_topic_arn", in: top)
-            .flatMap { reader.value($0, at: path.key("alert_topic_arn"), AWSARN.snsTopic(validating:)) }
+            .flatMap { reader.value($0, at: path.key("alert_topic_arn"), ARN.snsTopic(validating:)) }
         let endpoints = top["endpoints"].map { parseEndpoints($0, at: path.key("endpoints")) } ?? AWSEndpoints()
         var copyConcurrency: Int? = FerryConfig.defaultCopyConcurrency
         if let node = top["copy_concurrency"] { copyConcurrency = reader.int(node, at: path.key("copy_concurrency"), in: 1...20) }
@@ -53,7 +50,7 @@ struct ConfigParser {
             .map { parseDatabases($0, at: path.key("databases"), defaults: defaults) }
 
         guard reader.problems.isEmpty, let primary, let dr, let kmsKey, let topic, let copyConcurrency, let rules else {
-            throw failure()
+            throw reader.problemsInFileOrder
         }
         return FerryConfig(
             source: source, primaryRegion: primary, drRegion: dr, drKMSKey: kmsKey, alertTopicARN: topic,
@@ -61,7 +58,7 @@ struct ConfigParser {
         )
     }
 
-    private func parseEndpoints(_ node: Node, at path: ConfigPath) -> AWSEndpoints {
+    private func parseEndpoints(_ node: Node, at path: YAMLPath) -> AWSEndpoints {
         let services = Set(AWSService.allCases.map(\.rawValue))
         guard let mapping = reader.mapping(node, at: path, allowedKeys: services) else { return AWSEndpoints() }
         var overrides: [AWSService: URL] = [:]
@@ -73,12 +70,12 @@ struct ConfigParser {
         return AWSEndpoints(overrides: overrides)
     }
 
-    private func parseDefaults(_ node: Node, at path: ConfigPath) -> PartialSettings {
+    private func parseDefaults(_ node: Node, at path: YAMLPath) -> PartialSettings {
         guard let mapping = reader.mapping(node, at: path, allowedKeys: PartialSettings.keys) else { return PartialSettings() }
         return PartialSettings(reading: mapping, with: reader)
     }
 
-    private func parseDatabases(_ node: Node, at path: ConfigPath, defaults: PartialSettings) -> [ProtectionRule] {
+    private func parseDatabases(_ node: Node, at path: YAMLPath, defaults: PartialSettings) -> [ProtectionRule] {
         guard let entries = reader.sequence(node, at: path) else { return [] }
         if entries.isEmpty { reader.report("list at least one database entry", at: path, node: node) }
         var rules: [ProtectionRule] = []
@@ -101,7 +98,7 @@ struct ConfigParser {
     }
 
     /// The selector of a `databases` entry: exactly one of `identifier`, `pattern`, `tagged`; `kind` optional.
-    private func parseSelector(_ mapping: ConfigMapping) -> DatabaseSelector? {
+    private func parseSelector(_ mapping: YAMLMapping) -> DatabaseSelector? {
         let path = mapping.path
         var kind: DatabaseKind?
         var kindIsValid = true
@@ -134,7 +131,7 @@ struct ConfigParser {
         return DatabaseSelector(kind: kind, matcher: matcher)
     }
 
-    private func parseTagMatcher(_ node: Node, at path: ConfigPath) -> DatabaseSelector.Matcher? {
+    private func parseTagMatcher(_ node: Node, at path: YAMLPath) -> DatabaseSelector.Matcher? {
         guard let entries = reader.anyMapping(node, at: path) else { return nil }
         guard !entries.isEmpty else {
             reader.report("name at least one tag, e.g. {dr: \"true\"}", at: path, node: node)
@@ -145,25 +142,5 @@ struct ConfigParser {
             if let text = reader.string(value, at: path.key(key)) { tags[key] = text }
         }
         return tags.count == entries.count ? .tagged(tags) : nil
-    }
-
-    private func failure(adding message: String? = nil) -> ConfigError {
-        if let message { reader.report(message, at: ConfigPath(), node: nil) }
-        let ordered = reader.problems.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
-        return ConfigError(problems: ordered.map(\.element))
-    }
-
-    private func yamlProblem(_ error: any Error) -> ConfigProblem {
-        let located: (line: Int?, message: String)
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            located = (mark.line, "invalid YAML: \(context.map { "\($0.text): " } ?? "")\(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            located = (context.mark.line, "duplicate key \(duplicates.sorted().joined(separator: ", "))")
-        default:
-            located = (nil, "invalid YAML: \(error)")
-        }
-        return ConfigProblem(source: source, line: located.line, path: "", message: located.message)
     }
 }

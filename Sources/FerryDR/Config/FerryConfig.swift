@@ -1,3 +1,5 @@
+public import FerryAWS
+public import FerryEngine
 import Foundation
 
 /// The contents of `ferry.yaml`: where to copy, with which key, whom to alert, and which databases to
@@ -15,7 +17,7 @@ public struct FerryConfig: Sendable, Hashable {
     /// Encrypts the copies in the DR region; an ARN is always of the DR region.
     public var drKMSKey: KMSKeyReference
     /// The SNS topic alerts are published to.
-    public var alertTopicARN: AWSARN
+    public var alertTopicARN: ARN
     public var endpoints: AWSEndpoints
     /// How many snapshot copies Ferry keeps in progress into the DR region at once (1-20).
     public var copyConcurrency: Int
@@ -25,7 +27,7 @@ public struct FerryConfig: Sendable, Hashable {
 
     public init(
         source: String, primaryRegion: AWSRegion, drRegion: AWSRegion, drKMSKey: KMSKeyReference,
-        alertTopicARN: AWSARN, endpoints: AWSEndpoints = AWSEndpoints(),
+        alertTopicARN: ARN, endpoints: AWSEndpoints = AWSEndpoints(),
         copyConcurrency: Int = Self.defaultCopyConcurrency, databases: [ProtectionRule]
     ) {
         self.source = source
@@ -52,7 +54,7 @@ public struct FerryConfig: Sendable, Hashable {
             yaml = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             let reason = (error as NSError).localizedDescription
-            throw ConfigError(problems: [ConfigProblem(source: path, line: nil, path: "", message: "cannot read: \(reason)")])
+            throw ConfigError(problems: [YAMLProblem(file: path, line: nil, path: "", message: "cannot read: \(reason)")])
         }
         return try parse(yaml: yaml, source: path)
     }

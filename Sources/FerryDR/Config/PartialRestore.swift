@@ -1,3 +1,4 @@
+import FerryEngine
 import Yams
 
 /// The `restore` keys one level of the file gives, each optional; see `PartialSettings`.
@@ -18,7 +19,7 @@ struct PartialRestore {
 
     init() {}
 
-    init(reading node: Node, at path: ConfigPath, with reader: ConfigReader) {
+    init(reading node: Node, at path: YAMLPath, with reader: YAMLReader) {
         guard let mapping = reader.mapping(node, at: path, allowedKeys: Self.keys) else { return }
         for (key, value) in mapping.entries {
             let keyPath = path.key(key)

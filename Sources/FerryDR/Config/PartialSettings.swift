@@ -1,3 +1,4 @@
+import FerryEngine
 import Foundation
 import Yams
 
@@ -25,7 +26,7 @@ struct PartialSettings {
     init() {}
 
     /// Reads the settings keys of `mapping`; the caller decided which keys the mapping may have.
-    init(reading mapping: ConfigMapping, with reader: ConfigReader) {
+    init(reading mapping: YAMLMapping, with reader: YAMLReader) {
         let path = mapping.path
         if let node = mapping["schedule"] { schedule = reader.value(node, at: path.key("schedule"), CronExpression.init(parsing:)) }
         if let node = mapping["drill_schedule"] {
@@ -70,7 +71,7 @@ struct PartialSettings {
     }
 
     /// The complete settings, or `nil` after reporting what is missing (at `mapping`, the database entry).
-    func completed(for mapping: ConfigMapping, with reader: ConfigReader) -> DatabaseSettings? {
+    func completed(for mapping: YAMLMapping, with reader: YAMLReader) -> DatabaseSettings? {
         let missing = { (key: String) in
             guard !refusedRequiredKeys.contains(key) else { return }
             reader.report("no \(key): set \"\(key)\" here or under \"defaults\"", at: mapping.path, node: mapping.node)
@@ -91,7 +92,7 @@ struct PartialSettings {
         )
     }
 
-    private static func retention(_ node: Node, at path: ConfigPath, _ reader: ConfigReader) -> RetentionRule? {
+    private static func retention(_ node: Node, at path: YAMLPath, _ reader: YAMLReader) -> RetentionRule? {
         guard let mapping = reader.mapping(node, at: path, allowedKeys: ["days", "count"]) else { return nil }
         let days = mapping["days"].flatMap { reader.int($0, at: path.key("days"), in: 1...36_500) }
         let count = mapping["count"].flatMap { reader.int($0, at: path.key("count"), in: 1...10_000) }
@@ -105,7 +106,7 @@ struct PartialSettings {
 
     /// A mapping of the user's keys and values, each checked; entries with problems are reported and left out.
     private static func dictionary(
-        _ node: Node, at path: ConfigPath, _ reader: ConfigReader,
+        _ node: Node, at path: YAMLPath, _ reader: YAMLReader,
         key validateKey: (String) throws(InvalidValue) -> String,
         value validateValue: (String) throws(InvalidValue) -> String
     ) -> [String: String] {

@@ -163,7 +163,7 @@ struct RestoreActions {
             ? "Ferry drill for \(input.database) succeeded: snapshot \(snapshot) restored in \(input.drRegion) as \(input.targetID) in \(seconds) (RTO), verified available, and deleted. Run \(context.runID.lowercasedString) (ferry runs show \(context.runID.lowercasedString))."
             : "Ferry restored \(input.database) in \(input.drRegion) from snapshot \(snapshot) as \(input.targetID) in \(seconds); endpoint \(restored["endpoint"]?.stringValue ?? "unknown"). Run \(context.runID.lowercasedString) (ferry runs show \(context.runID.lowercasedString))."
         let subject = input.isDrill ? "Ferry drill succeeded: \(input.database)" : "Ferry restore complete: \(input.database)"
-        let topicRegion = (try? AWSARN(validating: input.alertTopic))?.region ?? input.drRegion
+        let topicRegion = (try? ARN(validating: input.alertTopic))?.region ?? input.drRegion
         let messageID = try aws.sns(region: topicRegion).publish(topicARN: input.alertTopic, message: message, subject: subject)
         return .done(["message_id": .string(messageID), "rto_seconds": restored["restore_seconds"] ?? .null])
     }
