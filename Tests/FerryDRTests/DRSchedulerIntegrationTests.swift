@@ -66,7 +66,7 @@ struct DRSchedulerIntegrationTests {
     @Test func syncKeepsTheSchedulesInStepWithTheFleet() throws {
         let fleet = try ScheduledFleet(syncedAt: november(20, 12))
         let backup = try fleet.schedule("backup:\(fleet.orders)")
-        #expect(backup.workflow == "backup-cycle" && backup.cron == "0 3 * * *" && backup.timeZone == "GMT")
+        #expect(backup.workflow == "backup-cycle" && backup.cron == "0 3 * * *" && backup.timeZone == "UTC")
         #expect(backup.nextFireAt == november(21, 3))
         #expect(try fleet.schedule("backup:\(fleet.drilled)").nextFireAt == november(21, 3))
         let drill = try fleet.schedule("drill:\(fleet.drilled)")
@@ -179,7 +179,7 @@ struct DRSchedulerIntegrationTests {
         #expect(schedules.count == 3)
         let orders = try #require(schedules.first { $0["id"]?.stringValue == id })
         #expect(orders["database"]?.stringValue == fleet.orders && orders["workflow"]?.stringValue == "backup-cycle")
-        #expect(orders["cron"]?.stringValue == "0 3 * * *" && orders["time_zone"]?.stringValue == "GMT")
+        #expect(orders["cron"]?.stringValue == "0 3 * * *" && orders["time_zone"]?.stringValue == "UTC")
         #expect(orders["paused"]?.boolValue == false && orders["next_fire_at"]?.stringValue == "2026-11-21T03:00:00.000Z")
 
         #expect(try ferry(["schedules", "pause", id, "--actor", "alice"]).status == 0)

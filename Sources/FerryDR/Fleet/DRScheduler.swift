@@ -59,7 +59,7 @@ public struct DRScheduler: Sendable {
 
     private static func definition(_ id: ScheduleID, _ cron: CronSchedule, after now: Date, concurrencyKey: String?) -> ScheduleDefinition {
         ScheduleDefinition(
-            id: id.description, workflow: id.kind.workflow, cron: cron.expression.text, timeZone: cron.timeZone.identifier,
+            id: id.description, workflow: id.kind.workflow, cron: cron.expression.text, timeZone: cron.timeZoneName,
             input: ["database": .string(id.database)], concurrencyKey: concurrencyKey, nextFireAt: cron.nextFire(after: now))
     }
 

@@ -21,8 +21,11 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         self.timeZone = timeZone
     }
 
+    /// The zone's IANA name. Foundation on Linux names UTC "GMT"; operators wrote UTC, so that is shown.
+    public var timeZoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
+
     /// `0 3 * * * (Europe/Paris)`.
-    public var description: String { "\(expression) (\(timeZone.identifier))" }
+    public var description: String { "\(expression) (\(timeZoneName))" }
 
     /// The first fire time strictly after `date`.
     public func nextFire(after date: Date) -> Date {
