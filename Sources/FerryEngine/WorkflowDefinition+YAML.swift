@@ -91,8 +91,8 @@ extension WorkflowDefinition {
 
 /// Retry, poll and timeout settings, read from `defaults:` or a step, each inheriting what it omits.
 private struct StepDefaults {
-    var retry = RetryPolicy.standard
-    var poll = PollPolicy.standard
+    var retry = StepRetryPolicy.standard
+    var poll = StepPollPolicy.standard
     var timeout: Double?
 
     static func read(_ mapping: YAMLMapping, reader: YAMLReader, inheriting base: StepDefaults) -> StepDefaults {

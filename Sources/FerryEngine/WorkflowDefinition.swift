@@ -1,29 +1,29 @@
 /// How a step retries a retryable error: exponential backoff with full jitter, capped.
-public struct RetryPolicy: Sendable, Equatable {
+public struct StepRetryPolicy: Sendable, Equatable {
     /// Attempts in all, the first included; the last failure fails the run.
     public var maxAttempts: Int
     public var initialBackoff: Double
     public var maxBackoff: Double
     public var multiplier: Double
 
-    public static let standard = RetryPolicy(maxAttempts: 5, initialBackoff: 1, maxBackoff: 300, multiplier: 2)
+    public static let standard = StepRetryPolicy(maxAttempts: 5, initialBackoff: 1, maxBackoff: 300, multiplier: 2)
 }
 
 /// How often a waiting step is asked again: an interval that grows by `multiplier` up to a cap.
-public struct PollPolicy: Sendable, Equatable {
+public struct StepPollPolicy: Sendable, Equatable {
     public var initialInterval: Double
     public var maxInterval: Double
     public var multiplier: Double
 
-    public static let standard = PollPolicy(initialInterval: 5, maxInterval: 300, multiplier: 2)
+    public static let standard = StepPollPolicy(initialInterval: 5, maxInterval: 300, multiplier: 2)
 }
 
 public struct StepDefinition: Sendable, Equatable {
     public var name: String
     /// The registered action that performs the step.
     public var action: String
-    public var retry: RetryPolicy
-    public var poll: PollPolicy
+    public var retry: StepRetryPolicy
+    public var poll: StepPollPolicy
     /// The step's whole time budget, polls and retries included; nil for none.
     public var timeout: Double?
     /// The name of an integer input field: the step runs that many times, as `name.1`, `name.2`, ….

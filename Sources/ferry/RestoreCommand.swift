@@ -73,7 +73,7 @@ enum RunFollower {
             print(id.lowercasedString)
             if follow { try self.follow(id, store: store) }
         case .skipped(let inFlight):
-            throw FailureExit(message: "run \(inFlight.lowercasedString) is already restoring to that identifier")
+            throw FailureExit(message: "run \(inFlight.lowercasedString) is already restoring to that identifier (or drilling that database); see ferry runs show \(inFlight.lowercasedString)")
         }
     }
 

@@ -64,6 +64,20 @@ struct RestoreIntegrationTests {
         #expect((try fleet.output(run, step: "await_restore")?["status_checks"]?.intValue ?? 0) >= 3, "the restore was polled while creating")
     }
 
+    @Test func oneDrillPerDatabaseAtATime() throws {
+        let (fleet, database, workers) = try backedUp()
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        let protected = try fleet.runtime.protectedDatabase(database)
+        let first = try fleet.runtime.startRestore(of: protected, snapshotID: nil, targetID: nil, drill: true,
+                                                   store: fleet.store, catalog: fleet.catalog, actor: "test")
+        let second = try fleet.runtime.startRestore(of: protected, snapshotID: nil, targetID: "\(database)-other-drill", drill: true,
+                                                    store: fleet.store, catalog: fleet.catalog, actor: "test")
+        #expect(second == .skipped(inFlight: first.runID), "a second drill of the same database waits for the first to end")
+        let third = try ferry(fleet, "drill", database, "--no-follow")
+        #expect(third.status != 0 && third.stderr.contains(first.runID.lowercasedString))
+        #expect(try fleet.waitForRuns([first.runID]))
+    }
+
     @Test func restoreOfAnUnprotectedDatabaseIsOneClearError() throws {
         let fleet = try DRFixture()
         let result = try ferry(fleet, "restore", "nope-\(fleet.suffix)", "--no-follow")

@@ -4,8 +4,8 @@ import Testing
 struct RunStateMachineTests {
     static let step = StepDefinition(
         name: "copy", action: "dr.copy",
-        retry: RetryPolicy(maxAttempts: 3, initialBackoff: 2, maxBackoff: 10, multiplier: 2),
-        poll: PollPolicy(initialInterval: 5, maxInterval: 60, multiplier: 3),
+        retry: StepRetryPolicy(maxAttempts: 3, initialBackoff: 2, maxBackoff: 10, multiplier: 2),
+        poll: StepPollPolicy(initialInterval: 5, maxInterval: 60, multiplier: 3),
         timeout: 3600, repeatCountInput: nil
     )
 
@@ -47,7 +47,7 @@ struct RunStateMachineTests {
     }
 
     @Test func retryBackoffIsCapped() {
-        let policy = RetryPolicy(maxAttempts: 100, initialBackoff: 1, maxBackoff: 30, multiplier: 2)
+        let policy = StepRetryPolicy(maxAttempts: 100, initialBackoff: 1, maxBackoff: 30, multiplier: 2)
         #expect(RunStateMachine.retryDelay(after: 50, policy: policy, random: { 1 }) == 30)
         #expect(RunStateMachine.retryDelay(after: 3, policy: policy, random: { 1 }) == 4)
     }

@@ -23,11 +23,11 @@ struct WorkflowDefinitionTests {
             """, file: "backup-cycle.yaml", knownActions: actions)
         #expect(definition.name == "backup-cycle")
         #expect(definition.steps.map(\.name) == ["snapshot", "await_snapshot"])
-        #expect(definition.steps[0].retry == RetryPolicy(maxAttempts: 4, initialBackoff: 2, maxBackoff: 60, multiplier: 2))
+        #expect(definition.steps[0].retry == StepRetryPolicy(maxAttempts: 4, initialBackoff: 2, maxBackoff: 60, multiplier: 2))
         #expect(definition.steps[0].timeout == 7200)
         #expect(definition.steps[1].retry.maxAttempts == 9)
         #expect(definition.steps[1].retry.initialBackoff == 2)
-        #expect(definition.steps[1].poll == PollPolicy(initialInterval: 30, maxInterval: 300, multiplier: 1.5))
+        #expect(definition.steps[1].poll == StepPollPolicy(initialInterval: 30, maxInterval: 300, multiplier: 1.5))
         #expect(definition.steps[1].timeout == 86400)
         #expect(definition.version.count == 64)
     }

@@ -93,7 +93,7 @@ public struct DRRuntime: Sendable {
         return try store.start(RunRequest(
             definition: definition, input: input.json,
             idempotencyKey: scheduleID.map { "\($0):\(UTCMinute.compact(now))" },
-            concurrencyKey: "restore:\(target)", scheduleID: scheduleID, scheduledFor: scheduleID == nil ? nil : now, actor: actor))
+            concurrencyKey: drill ? "drill:\(protected.database.identifier)" : "restore:\(target)", scheduleID: scheduleID, scheduledFor: scheduleID == nil ? nil : now, actor: actor))
     }
 }
 
