@@ -165,6 +165,26 @@ struct CrashRecoveryTests {
         #expect(try fixture.status(run) == .succeeded, "the stale worker changed nothing")
     }
 
+    /// The database drops every worker connection, again and again: workers reconnect, nothing is lost or
+    /// done twice.
+    @Test func databaseConnectionsDroppedUnderTheWorkers() throws {
+        let fixture = try EngineFixture()
+        let runs = try (0..<20).map { _ in try fixture.start("crash-test", input: ["steps": 3]) }
+        let workers = try (0..<2).map { try fixture.startCrashTestWorker(id: "reconnecting-\($0)", leaseSeconds: 2) }
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        for _ in 0..<10 {
+            Thread.sleep(forTimeInterval: 0.1)
+            try fixture.connection.execute("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'ferry-%'
+                """)
+        }
+        try waitForAll(fixture, runs)
+        try assertEveryStepOnce(fixture, runs: runs, effectSteps: 3)
+        let alive = workers.filter { $0.isRunning }.count
+        #expect(alive == workers.count, "the workers survived")
+    }
+
     @Test func sigtermReleasesHeldRunsAndExitsZero() throws {
         let fixture = try EngineFixture()
         let run = try fixture.start("noop", input: ["steps": 50, "sleep_ms": 100])
