@@ -21,7 +21,6 @@ extension Worker {
     func periodicLoop(_ task: PeriodicTask) {
         var connection: PostgresConnection?
         while !isStopping {
-            let seen = wake.currentGeneration
             do {
                 if connection == nil {
                     connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-\(task.name)")
@@ -31,11 +30,7 @@ extension Worker {
                 logger.error("periodic task failed; it runs again at its next turn", metadata: ["task": "\(task.name)", "error": "\(error)"])
                 if (error as? PostgresError)?.kind == .connection { connection = nil }
             }
-            var remaining = task.interval
-            while remaining > 0, !isStopping {
-                wake.wait(since: seen, seconds: min(remaining, 1))
-                remaining -= 1
-            }
+            pause(seconds: task.interval)
         }
     }
 }

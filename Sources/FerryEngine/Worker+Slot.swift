@@ -30,7 +30,7 @@ extension Worker {
                     "slot": "\(slot)", "error": "\(error)", "retry_in_seconds": "\(delay)",
                 ])
                 if (error as? PostgresError)?.kind == .connection { store = nil }
-                wake.wait(since: wake.currentGeneration, seconds: delay)
+                pause(seconds: delay)
             }
         }
     }

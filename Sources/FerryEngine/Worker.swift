@@ -59,6 +59,14 @@ public final class Worker: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
+    /// Sleeps `seconds`; only `stop()` cuts it short (new-work notifications, which wake idle slots, do not).
+    func pause(seconds: Double) {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !isStopping, ContinuousClock.now < deadline {
+            wake.wait(since: wake.currentGeneration, seconds: min((deadline - ContinuousClock.now).seconds, 1))
+        }
+    }
+
     /// Asks the worker to stop: each slot finishes its current step, checkpoints it and releases its run.
     public func stop() {
         stopping.store(true, ordering: .releasing)
@@ -113,7 +121,7 @@ public final class Worker: Sendable {
             let seen = wake.currentGeneration
             if ContinuousClock.now - lastBeat >= .seconds(interval) {
                 lastBeat = ContinuousClock.now
-                let runs = held.withLock { $0.map { ($0.key.uuidString.lowercased(), $0.value) } }
+                let runs = held.withLock { $0.map { ($0.key.lowercasedString, $0.value) } }
                 do {
                     if store == nil {
                         store = RunStore(connection: try PostgresConnection(
@@ -145,7 +153,7 @@ public final class Worker: Sendable {
             } catch {
                 logger.warning("listening for new work failed; retrying", metadata: ["error": "\(error)"])
                 connection = nil
-                Thread.sleep(forTimeInterval: 1)
+                pause(seconds: 1)
             }
         }
     }
