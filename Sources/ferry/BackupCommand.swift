@@ -37,9 +37,10 @@ struct BackupCommand: ParsableCommand {
             let runtime = try config.runtime()
             let store = try database.store()
             let catalog = try workflows.catalog()
+            let selection = try runtime.selectDatabases()
             let selected = databases.isEmpty
-                ? try runtime.selectDatabases().protected
-                : try databases.map { try runtime.protectedDatabase($0) }
+                ? selection.protected
+                : try databases.map { try runtime.protectedDatabase($0, in: selection) }
             let now = Date()
             let started = try selected.map { protected in
                 let outcome = try runtime.startBackupCycle(of: protected, scheduledFor: now, store: store, catalog: catalog, actor: actor.actor)

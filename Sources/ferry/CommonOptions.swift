@@ -45,9 +45,7 @@ struct WorkflowOptions: ParsableArguments {
     }
 
     func catalog() throws -> WorkflowCatalog {
-        var builtin = ActionRegistry()
-        BuiltinActions.register(into: &builtin)
-        return try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: builtin.names.union(DRActions.names))
+        try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: DRActions.names)
     }
 }
 

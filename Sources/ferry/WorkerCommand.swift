@@ -37,16 +37,16 @@ struct WorkerCommand: ParsableCommand {
         let logger = Logger(label: "ferry.worker")
         try reportingErrors {
             let catalog = try workflows.catalog()
-            var actions = ActionRegistry()
-            var tasks: [PeriodicTask] = []
+            let actions: ActionRegistry
+            let tasks: [PeriodicTask]
             if config.config != nil || FileManager.default.fileExists(atPath: config.path) {
                 let runtime = try config.runtime()
                 actions = runtime.actionRegistry()
                 tasks = DRServices.periodicTasks(runtime: runtime, catalog: catalog)
             } else {
                 logger.notice("no configuration file: schedules, alerts and RPO checks are off", metadata: ["path": "\(config.path)"])
-                BuiltinActions.register(into: &actions)
-                DRActions.register(into: &actions, aws: AWSContext.fromEnvironment())
+                actions = DRActions.registry(aws: AWSContext.fromEnvironment())
+                tasks = []
             }
             try worker.run(Worker(
                 configuration: WorkerConfiguration(

@@ -58,9 +58,7 @@ struct DRFixture {
         configPath = NSTemporaryDirectory() + "/ferry-\(suffix).yaml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         runtime = DRRuntime(config: try FerryConfig.load(path: configPath))
-        var known = ActionRegistry()
-        BuiltinActions.register(into: &known)
-        catalog = try WorkflowCatalog.load(directory: Self.workflows, knownActions: known.names.union(DRActions.names))
+        catalog = try WorkflowCatalog.load(directory: Self.workflows, knownActions: DRActions.names)
     }
 
     func rds(_ region: String) throws -> RDSClient { try aws.rds(region: region) }

@@ -44,12 +44,9 @@ public struct DRRuntime: Sendable {
         return match
     }
 
-    /// Every action of the DR workflows, plus the engine's own.
+    /// Every action of the DR workflows, plus the engine's own, on this configuration's AWS access.
     public func actionRegistry() -> ActionRegistry {
-        var registry = ActionRegistry()
-        BuiltinActions.register(into: &registry)
-        DRActions.register(into: &registry, aws: aws)
-        return registry
+        DRActions.registry(aws: aws)
     }
 
     /// Starts the backup cycle of `protected` for the fire time `scheduledFor` (truncated to the minute).

@@ -163,9 +163,7 @@ struct BackupCycleActions {
     }
 
     private func checkOwned(_ snapshot: SnapshotState, _ context: StepContext) throws {
-        guard snapshot.tags[FerryTags.runID] == context.runID.lowercasedString else {
-            throw StepFailure.terminal("a snapshot named \(snapshot.identifier) already exists and was not made by this run (its \(FerryTags.runID) tag is \(snapshot.tags[FerryTags.runID] ?? "missing")); Ferry will not adopt or delete it")
-        }
+        try requireMadeByThisRun(tags: snapshot.tags, "a snapshot named \(snapshot.identifier)", context)
     }
 }
 

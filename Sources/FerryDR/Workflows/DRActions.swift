@@ -1,18 +1,28 @@
 public import FerryAWS
 public import FerryEngine
 
-/// Registers the DR workflows' actions.
+/// The actions of the DR workflows.
 public enum DRActions {
-    public static func register(into registry: inout ActionRegistry, aws: AWSContext) {
+    /// Every action the `ferry` binary performs: the engine's built-in ones and the DR workflows'.
+    public static func registry(aws: AWSContext) -> ActionRegistry {
+        var registry = ActionRegistry()
+        BuiltinActions.register(into: &registry)
         BackupCycleActions(aws: aws).register(into: &registry)
         RestoreActions(aws: aws).register(into: &registry)
+        return registry
     }
 
-    /// The action names, for loading workflow files where no AWS is configured (validation, tests).
+    /// The names of those actions, for loading workflow files where no AWS is configured (validation, tests).
     public static var names: Set<String> {
-        var registry = ActionRegistry()
-        register(into: &registry, aws: AWSContext.fromEnvironment())
-        return registry.names
+        registry(aws: AWSContext.fromEnvironment()).names
+    }
+}
+
+/// Refuses a resource that exists under the name this run derived but does not carry this run's
+/// `ferry:run-id` tag: Ferry never adopts, or later deletes, what another run or a person made.
+func requireMadeByThisRun(tags: [String: String], _ what: String, _ context: StepContext) throws {
+    guard tags[FerryTags.runID] == context.runID.lowercasedString else {
+        throw StepFailure.terminal("\(what) already exists and was not made by this run (its \(FerryTags.runID) tag is \(tags[FerryTags.runID] ?? "missing")); Ferry will not adopt or delete it")
     }
 }
 

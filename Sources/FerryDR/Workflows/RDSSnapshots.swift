@@ -89,7 +89,8 @@ struct RDSSnapshots {
     func copiesInProgress() throws -> Int {
         switch kind {
         case .instance:
-            try rds.describeDBSnapshots(DBSnapshotQuery(snapshotType: "manual")).filter { $0.status == "copying" || $0.status == "pending" && $0.sourceRegion != nil }.count
+            try rds.describeDBSnapshots(DBSnapshotQuery(snapshotType: "manual"))
+                .filter { $0.status == "copying" || ($0.status == "pending" && $0.sourceRegion != nil) }.count
         case .cluster:
             try rds.describeDBClusterSnapshots(snapshotType: "manual").filter { $0.status == "copying" }.count
         }

@@ -189,8 +189,6 @@ struct RestoreActions {
     }
 
     private func checkOwned(_ tags: [String: String]?, _ identifier: String, _ context: StepContext) throws {
-        guard tags?[FerryTags.runID] == context.runID.lowercasedString else {
-            throw StepFailure.terminal("\(identifier) already exists and was not created by this run; Ferry will not adopt or delete it")
-        }
+        try requireMadeByThisRun(tags: tags ?? [:], identifier, context)
     }
 }
