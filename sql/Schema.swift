@@ -13,6 +13,9 @@ public enum Schema {
         Migration(version: 2, name: "alerts", sql: String(decoding: PackageResources._02_alerts_sql, as: UTF8.self)),
         Migration(version: 3, name: "schedules", sql: String(decoding: PackageResources._03_schedules_sql, as: UTF8.self)),
         Migration(version: 4, name: "audit_views", sql: String(decoding: PackageResources._04_audit_views_sql, as: UTF8.self)),
+        Migration(version: 5, name: "semaphores", sql: String(decoding: PackageResources._05_semaphores_sql, as: UTF8.self)),
+        Migration(version: 6, name: "compensation", sql: String(decoding: PackageResources._06_compensation_sql, as: UTF8.self)),
+        Migration(version: 7, name: "step_effects", sql: String(decoding: PackageResources._07_step_effects_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

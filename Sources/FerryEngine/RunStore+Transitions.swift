@@ -23,9 +23,12 @@ public struct LeaseFence: Sendable {
 public enum CheckpointOutcome: Sendable, Equatable {
     /// The run goes on; the next step started at `nextStepStartedAt` (database time).
     case running(nextStepStartedAt: Date)
-    case succeeded
-    /// An operator asked to cancel: honoured at this step boundary.
-    case cancelled
+    /// An operator's cancel was honoured at this step boundary, at a step with compensation: the run goes
+    /// on with its compensation steps, the first of which started at `nextStepStartedAt`.
+    case compensating(Compensation, nextStepStartedAt: Date)
+    /// The run ended: succeeded, cancelled at this boundary, or, after its last compensation step, as it
+    /// stopped (failed or cancelled).
+    case finished(RunStatus)
 }
 
 /// A completed step as it is checkpointed.
@@ -50,26 +53,42 @@ extension RunStore {
 
     /// Checkpoints a completed step and advances the run, in one statement (one commit): the output row,
     /// the run's new position and the audit event land together or not at all. Nil if the lease was lost.
+    ///
+    /// A cancel requested meanwhile is honoured here: the run ends cancelled, or goes on with its
+    /// compensation steps if the step it stops at has any. After the last step of a compensating run, the
+    /// run ends as it stopped, with its original reason.
     public func checkpoint(_ completion: StepCompletion, fence: LeaseFence, isLastStep: Bool) throws -> CheckpointOutcome? {
+        let cancelled = "cancel_requested_at IS NOT NULL AND stopped_at_step IS NULL"
+        let undo = "(\(cancelled) AND step_index + 1 = ANY (compensated_stops))"
+        let stop = "(\(cancelled) AND NOT step_index + 1 = ANY (compensated_stops))"
         let next = isLastStep
             ? """
-              status = 'succeeded', finished_at = now(), next_wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+              step_index = step_index + 1, status = coalesce(ends_as, 'succeeded'),
+              last_error = CASE WHEN ends_as = 'failed' THEN stop_reason END,
+              compensated_at = CASE WHEN stopped_at_step IS NOT NULL THEN now() END,
+              finished_at = now(), next_wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL
               """
             : """
-              status = CASE WHEN cancel_requested_at IS NULL THEN 'running' ELSE 'cancelled' END::ferry.run_status,
-              finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
-              next_wake_at = CASE WHEN cancel_requested_at IS NULL THEN next_wake_at END,
-              lease_owner = CASE WHEN cancel_requested_at IS NULL THEN lease_owner END,
-              lease_expires_at = CASE WHEN cancel_requested_at IS NULL THEN lease_expires_at END
+              step_index = CASE WHEN \(undo) THEN step_count ELSE step_index + 1 END,
+              stopped_at_step = CASE WHEN \(undo) THEN step_index + 1 ELSE stopped_at_step END,
+              ends_as = CASE WHEN \(undo) THEN 'cancelled'::ferry.run_status ELSE ends_as END,
+              stop_reason = CASE WHEN \(undo) THEN 'cancelled by ' || cancel_requested_by ELSE stop_reason END,
+              last_error = NULL,
+              status = CASE WHEN \(stop) THEN 'cancelled' ELSE 'running' END::ferry.run_status,
+              finished_at = CASE WHEN \(stop) THEN now() END,
+              next_wake_at = CASE WHEN \(stop) THEN NULL ELSE next_wake_at END,
+              lease_owner = CASE WHEN \(stop) THEN NULL ELSE lease_owner END,
+              lease_expires_at = CASE WHEN \(stop) THEN NULL ELSE lease_expires_at END
               """
         let rows = try connection.query("""
             WITH advanced AS (
                 UPDATE ferry.runs
-                SET step_index = step_index + 1, step_attempt = 0, step_polls = 0, last_error = NULL,
-                    step_started_at = now(), \(unescaped: next)
+                SET step_attempt = 0, step_polls = 0, step_started_at = now(), \(unescaped: next)
                 WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
                     AND \(unescaped: Self.fenced)
-                RETURNING id, status, step_started_at, cancel_requested_by
+                RETURNING id, status, step_index, step_count, step_started_at, cancel_requested_by,
+                    stopped_at_step, ends_as, stop_reason,
+                    (status = 'running' AND stopped_at_step IS NOT NULL AND step_index = step_count) AS began_compensation
             ), checkpoint AS (
                 INSERT INTO ferry.step_checkpoints
                     (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
@@ -85,37 +104,82 @@ extension RunStore {
                 SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
                     jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
                 FROM advanced WHERE status <> 'running'
+                UNION ALL
+                SELECT id, 'run.compensating', NULL, cancel_requested_by,
+                    jsonb_build_object('step_index', stopped_at_step, 'ends_as', ends_as, 'reason', stop_reason)
+                FROM advanced WHERE began_compensation
             )
-            SELECT status::text, step_started_at FROM advanced
+            SELECT status::text, step_started_at, began_compensation, stopped_at_step, ends_as::text, stop_reason FROM advanced
             """)
         guard let row = rows.first else { return nil }
-        switch try row.decode("status", as: String.self) {
-        case "running": return .running(nextStepStartedAt: try row.decode("step_started_at"))
-        case "succeeded": return .succeeded
-        default: return .cancelled
-        }
+        let status = try Self.runStatus(try row.decode("status"))
+        guard status == .running else { return .finished(status) }
+        let nextStepStartedAt: Date = try row.decode("step_started_at")
+        guard try row.decode("began_compensation", as: Bool.self) else { return .running(nextStepStartedAt: nextStepStartedAt) }
+        let compensation = Compensation(stoppedAtStep: try row.decode("stopped_at_step"), endsAs: try Self.runStatus(try row.decode("ends_as")),
+                                        reason: try row.decode("stop_reason"))
+        return .compensating(compensation, nextStepStartedAt: nextStepStartedAt)
     }
 
-    /// Parks the run to ask the step again after `delay` seconds and releases the lease (or cancels it, if
-    /// an operator asked). `kind` is `step.waiting` for a poll, `step.retrying` after a retryable error.
-    /// False if the lease was lost.
+    /// The run has failed at its current step, which has compensation: instead of failing, it goes on under
+    /// the same lease with its compensation steps, and records why it stopped. Returns when the first
+    /// compensation step started (database time); nil if the lease was lost.
+    public func beginCompensation(fence: LeaseFence, failedAttempts: Int, polls: Int, error: String) throws -> Date? {
+        try connection.query("""
+            WITH compensating AS (
+                UPDATE ferry.runs
+                SET stopped_at_step = step_index, ends_as = 'failed', stop_reason = \(error),
+                    step_index = step_count, step_attempt = 0, step_polls = 0, step_started_at = now(), last_error = NULL
+                WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
+                    AND stopped_at_step IS NULL AND \(unescaped: Self.fenced)
+                RETURNING id, step_started_at
+            ), recorded AS (
+                INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
+                SELECT id, 'run.compensating', \(fence.stepName), \(fence.workerID),
+                    jsonb_build_object('step_index', \(fence.stepIndex)::int, 'ends_as', 'failed', 'reason', \(error)::text,
+                        'failed_attempts', \(failedAttempts)::int, 'polls', \(polls)::int)
+                FROM compensating
+            )
+            SELECT step_started_at FROM compensating
+            """).first?.decode("step_started_at")
+    }
+
+    /// Parks the run to ask the step again after `delay` seconds and releases the lease. A cancel requested
+    /// meanwhile is honoured instead: the run ends cancelled, or, if the step has compensation, is made due
+    /// now to perform its compensation steps. `kind` is `step.waiting` for a poll, `step.retrying` after a
+    /// retryable error. False if the lease was lost.
     public func park(
         fence: LeaseFence, delay: Double, failedAttempts: Int, polls: Int, error: String?, kind: String, reason: String
     ) throws -> Bool {
         try connection.query("""
-            WITH parked AS (
-                UPDATE ferry.runs
-                SET status = CASE WHEN cancel_requested_at IS NULL THEN 'waiting' ELSE 'cancelled' END::ferry.run_status,
-                    next_wake_at = CASE WHEN cancel_requested_at IS NULL THEN now() + make_interval(secs => \(delay)) END,
-                    finished_at = CASE WHEN cancel_requested_at IS NULL THEN NULL ELSE now() END,
-                    lease_owner = NULL, lease_expires_at = NULL,
-                    step_attempt = \(failedAttempts), step_polls = \(polls), last_error = \(error)
+            WITH target AS (
+                SELECT id, cancel_requested_at IS NOT NULL AND stopped_at_step IS NULL AS cancelled,
+                    step_index = ANY (compensated_stops) AS compensate
+                FROM ferry.runs
                 WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
                     AND \(unescaped: Self.fenced)
-                RETURNING id, status, cancel_requested_by
+                FOR UPDATE
+            ), parked AS (
+                UPDATE ferry.runs r
+                SET status = CASE WHEN t.cancelled AND NOT t.compensate THEN 'cancelled' ELSE 'waiting' END::ferry.run_status,
+                    next_wake_at = CASE WHEN NOT t.cancelled THEN now() + make_interval(secs => \(delay))
+                                        WHEN t.compensate THEN now() END,
+                    finished_at = CASE WHEN t.cancelled AND NOT t.compensate THEN now() END,
+                    lease_owner = NULL, lease_expires_at = NULL,
+                    step_attempt = CASE WHEN t.cancelled THEN 0 ELSE \(failedAttempts) END,
+                    step_polls = CASE WHEN t.cancelled THEN 0 ELSE \(polls) END,
+                    last_error = CASE WHEN t.cancelled THEN NULL ELSE \(error) END,
+                    stopped_at_step = CASE WHEN t.cancelled AND t.compensate THEN r.step_index ELSE r.stopped_at_step END,
+                    ends_as = CASE WHEN t.cancelled AND t.compensate THEN 'cancelled'::ferry.run_status ELSE r.ends_as END,
+                    stop_reason = CASE WHEN t.cancelled AND t.compensate THEN 'cancelled by ' || r.cancel_requested_by ELSE r.stop_reason END,
+                    step_index = CASE WHEN t.cancelled AND t.compensate THEN r.step_count ELSE r.step_index END,
+                    step_started_at = CASE WHEN t.cancelled AND t.compensate THEN NULL ELSE r.step_started_at END
+                FROM target t
+                WHERE r.id = t.id
+                RETURNING r.id, r.status, r.cancel_requested_by, t.cancelled, t.compensate
             )
             INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
-            SELECT id, CASE WHEN status = 'cancelled' THEN 'run.cancelled' ELSE \(kind) END,
+            SELECT id, CASE WHEN NOT cancelled THEN \(kind) WHEN compensate THEN 'run.compensating' ELSE 'run.cancelled' END,
                 \(fence.stepName), coalesce(cancel_requested_by, \(fence.workerID)::text),
                 jsonb_build_object('step_index', \(fence.stepIndex)::int, 'delay_seconds', \(delay)::float8,
                     'failed_attempts', \(failedAttempts)::int, 'polls', \(polls)::int, 'reason', \(reason)::text)
@@ -139,6 +203,13 @@ extension RunStore {
                 jsonb_build_object('step_index', \(fence.stepIndex)::int, 'error', \(error)::text)
             FROM failed
             """).affectedRows == 1
+    }
+
+    static func runStatus(_ text: String) throws -> RunStatus {
+        guard let status = RunStatus(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "unknown run status \"\(text)\"")
+        }
+        return status
     }
 
     /// Gives the run back, due now, for another worker (graceful shutdown). False if the lease was lost.

@@ -21,6 +21,24 @@ public struct ClaimedRun: Sendable {
     public var outputs: [String: JSONValue]
     /// The worker whose expired lease this claim took over, if any.
     public var tookOverFrom: String?
+    /// Set once the run stopped and is performing its compensation steps.
+    public var compensation: Compensation?
+}
+
+/// Why and where a run stopped, while it undoes what it made (its compensation steps).
+public struct Compensation: Sendable, Equatable {
+    /// The step index at which the run failed or was cancelled.
+    public var stoppedAtStep: Int
+    /// What the run ends as once compensated: failed or cancelled.
+    public var endsAs: RunStatus
+    /// The error, or who cancelled.
+    public var reason: String
+
+    public init(stoppedAtStep: Int, endsAs: RunStatus, reason: String) {
+        self.stoppedAtStep = stoppedAtStep
+        self.endsAs = endsAs
+        self.reason = reason
+    }
 }
 
 /// The engine's statements: one method per statement, each a guarded transition whose zero-row result
@@ -101,7 +119,7 @@ public struct RunStore {
                 WHERE r.id = c.id
                 RETURNING r.id, r.workflow, r.definition_version, r.input, r.step_index, r.step_count,
                     r.step_attempt, r.step_polls, r.step_started_at, r.lease_epoch, r.scheduled_for, r.created_at,
-                    c.previous_status, c.previous_owner
+                    r.stopped_at_step, r.ends_as::text, r.stop_reason, c.previous_status, c.previous_owner
             ), recorded AS (
                 INSERT INTO ferry.events (run_id, kind, actor, detail)
                 SELECT id, 'run.claimed', \(workerID), jsonb_build_object(
@@ -116,6 +134,14 @@ public struct RunStore {
             """)
         guard let row = rows.first else { return nil }
         let previousStatus: String = try row.decode("previous_status")
+        var compensation: Compensation?
+        if let stoppedAt: Int = try row.decode("stopped_at_step") {
+            let endsAs: String = try row.decode("ends_as")
+            guard let status = RunStatus(rawValue: endsAs) else {
+                throw PostgresError(kind: .decoding, message: "unknown run status \"\(endsAs)\" in ends_as")
+            }
+            compensation = Compensation(stoppedAtStep: stoppedAt, endsAs: status, reason: try row.decode("stop_reason"))
+        }
         return ClaimedRun(
             id: try row.decode("id"),
             workflow: try row.decode("workflow"),
@@ -131,7 +157,8 @@ public struct RunStore {
             createdAt: try row.decode("created_at"),
             databaseNow: try row.decode("database_now"),
             outputs: try JSONValue(parsing: try row.decode("outputs")).objectValue ?? [:],
-            tookOverFrom: previousStatus == "running" ? try row.decode("previous_owner") : nil
+            tookOverFrom: previousStatus == "running" ? try row.decode("previous_owner") : nil,
+            compensation: compensation
         )
     }
 

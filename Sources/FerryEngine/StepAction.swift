@@ -41,8 +41,9 @@ public struct StepFailure: Error, Sendable, Equatable, ClassifiedError, CustomSt
     }
 }
 
-/// Everything a step's action may know about its run.
-public struct StepContext: Sendable {
+/// Everything a step's action may know about its run, and what it may do in Ferry's database under the
+/// run's lease (`session`). Used on the slot's own thread only.
+public struct StepContext {
     public var runID: UUID
     public var workflow: String
     public var stepName: String
@@ -57,7 +58,48 @@ public struct StepContext: Sendable {
     /// The fire time of the schedule that started the run, if a schedule did.
     public var scheduledFor: Date?
     public var createdAt: Date
+    /// Set while the run performs its compensation steps: where and why it stopped.
+    public var compensation: Compensation?
+    public var session: StepSession
     public var logger: Logger
+}
+
+/// What a step may do in Ferry's database under its run's lease, on the slot's connection: hold permits of
+/// named semaphores across steps and parks, and record side effects before making them.
+public final class StepSession {
+    let store: RunStore
+    let fence: LeaseFence
+
+    init(store: RunStore, fence: LeaseFence) {
+        self.store = store
+        self.fence = fence
+    }
+
+    /// Takes a permit of `semaphore` (of `permits`) for the run, or queues the run for one: a step that is
+    /// refused answers `.notYet`, and the run is woken when a permit frees. A permit is held until
+    /// `releasePermit` or the end of the run, whichever comes first.
+    public func acquirePermit(of semaphore: String, permits: Int) throws -> PermitGrant {
+        try store.acquirePermit(of: semaphore, permits: permits, fence: fence)
+    }
+
+    public func releasePermit(of semaphore: String) throws {
+        try store.releasePermit(of: semaphore, runID: fence.runID)
+    }
+
+    /// Records `effect` before the step makes it (see `StepEffect`).
+    public func intend(_ effect: StepEffect) throws {
+        try store.intend(effect, fence: fence)
+    }
+
+    /// Records that `effect` happened.
+    public func confirm(_ effect: StepEffect) throws {
+        try store.confirm(effect, runID: fence.runID)
+    }
+
+    /// The run's recorded effects of one kind, confirmed or not, oldest first.
+    public func effects(_ effect: String) throws -> [StepEffect] {
+        try store.effects(effect, runID: fence.runID)
+    }
 }
 
 /// A registered Swift handler that performs a kind of step. It runs on a worker's own thread and may

@@ -48,11 +48,16 @@ extension Worker {
         let claimedAt = ContinuousClock.now
         let databaseNow = { claimed.databaseNow.addingTimeInterval((ContinuousClock.now - claimedAt).seconds) }
 
-        let plan: [PlannedStep]
+        let definition: WorkflowDefinition
+        let mainPlan: [PlannedStep]
         do {
-            plan = try catalog.definition(version: claimed.definitionVersion, store: store).plan(input: claimed.input)
-            guard plan.count == claimed.stepCount else {
-                throw StepFailure.terminal("the definition plans \(plan.count) steps but the run was started with \(claimed.stepCount)")
+            definition = try catalog.definition(version: claimed.definitionVersion, store: store)
+            mainPlan = try definition.plan(input: claimed.input)
+            guard mainPlan.count == claimed.stepCount else {
+                throw StepFailure.terminal("the definition plans \(mainPlan.count) steps but the run was started with \(claimed.stepCount)")
+            }
+            if let stopped = claimed.compensation, definition.compensationPlan(stoppedAt: stopped.stoppedAtStep, plan: mainPlan).isEmpty {
+                throw StepFailure.terminal("the run stopped at step \(stopped.stoppedAtStep + 1), which the definition does not compensate")
             }
         } catch {
             let fence = LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: claimed.stepIndex,
@@ -62,12 +67,35 @@ extension Worker {
             return
         }
 
+        var compensation = claimed.compensation
+        /// The steps the run performs: its own, then, once stopped, its compensation steps.
+        func steps(_ compensation: Compensation?) -> [PlannedStep] {
+            guard let compensation else { return mainPlan }
+            return mainPlan + definition.compensationPlan(stoppedAt: compensation.stoppedAtStep, plan: mainPlan)
+        }
+        var plan = steps(compensation)
         var stepIndex = claimed.stepIndex
         var failedAttempts = claimed.failedAttempts
         var polls = claimed.polls
         var stepStartedAt = claimed.stepStartedAt
         var outputs = claimed.outputs
+        /// Goes on with the first compensation step after the run stopped.
+        func beginCompensating(_ stopped: Compensation, startedAt: Date) {
+            compensation = stopped
+            plan = steps(stopped)
+            stepIndex = mainPlan.count
+            failedAttempts = 0
+            polls = 0
+            stepStartedAt = startedAt
+            logger.notice("run stopped; undoing what it made", metadata: [
+                "stopped_at_step": "\(mainPlan[min(stopped.stoppedAtStep, mainPlan.count - 1)].name)", "ends_as": "\(stopped.endsAs.rawValue)",
+                "reason": "\(stopped.reason)",
+            ])
+        }
         while true {
+            guard stepIndex < plan.count else {
+                throw StepFailure.terminal("run \(claimed.id.lowercasedString) is at step \(stepIndex + 1) of \(plan.count)")
+            }
             let step = plan[stepIndex]
             let fence = LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: stepIndex,
                                    stepName: step.name, workerID: configuration.workerID)
@@ -75,8 +103,8 @@ extension Worker {
                 if try store.release(fence: fence) { logger.info("released the run for another worker", metadata: ["step": "\(step.name)"]) }
                 return
             }
-            let event = performStep(step, of: claimed, stepIndex: stepIndex, failedAttempts: failedAttempts,
-                                    polls: polls, outputs: outputs, logger: logger)
+            let event = performStep(step, of: claimed, fence: fence, failedAttempts: failedAttempts, polls: polls,
+                                    outputs: outputs, compensation: compensation, store: store, logger: logger)
             if case .completed = event, step.definition.name == crashAfterStep { kill(getpid(), SIGKILL) }
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
@@ -97,10 +125,12 @@ extension Worker {
                     polls = 0
                     stepStartedAt = nextStepStartedAt
                     continue
-                case .succeeded?:
-                    logger.info("run succeeded")
-                case .cancelled?:
-                    logger.notice("run cancelled at a step boundary", metadata: ["after_step": "\(step.name)"])
+                case .compensating(let stopped, let nextStepStartedAt)?:
+                    outputs[step.name] = output
+                    beginCompensating(stopped, startedAt: nextStepStartedAt)
+                    continue
+                case .finished(let status)?:
+                    logger.info("run finished", metadata: ["status": "\(status.rawValue)", "after_step": "\(step.name)"])
                 case nil:
                     break
                 }
@@ -116,8 +146,18 @@ extension Worker {
                     "step": "\(step.name)", "attempt": "\(attempts)", "retry_in_seconds": "\(delay)", "error": "\(error)",
                 ])
             case .fail(let error):
-                written = try store.fail(fence: fence, failedAttempts: failedAttempts + 1, polls: polls, error: error)
-                if written { logger.error("run failed", metadata: ["step": "\(step.name)", "error": "\(error)"]) }
+                if compensation == nil, !definition.compensationPlan(stoppedAt: stepIndex, plan: mainPlan).isEmpty {
+                    if let startedAt = try store.beginCompensation(fence: fence, failedAttempts: failedAttempts + 1, polls: polls, error: error) {
+                        logger.error("step failed", metadata: ["step": "\(step.name)", "error": "\(error)"])
+                        beginCompensating(Compensation(stoppedAtStep: stepIndex, endsAs: .failed, reason: error), startedAt: startedAt)
+                        continue
+                    }
+                    written = false
+                } else {
+                    let message = compensation.map { "undoing failed: \(error) (the run had stopped: \($0.reason))" } ?? error
+                    written = try store.fail(fence: fence, failedAttempts: failedAttempts + 1, polls: polls, error: message)
+                    if written { logger.error("run failed", metadata: ["step": "\(step.name)", "error": "\(message)"]) }
+                }
             }
             if !written {
                 logger.warning("lease lost: another worker or an operator took the run; dropping it", metadata: ["step": "\(step.name)"])
@@ -127,8 +167,8 @@ extension Worker {
     }
 
     private func performStep(
-        _ step: PlannedStep, of run: ClaimedRun, stepIndex: Int, failedAttempts: Int, polls: Int,
-        outputs: [String: JSONValue], logger: Logger
+        _ step: PlannedStep, of run: ClaimedRun, fence: LeaseFence, failedAttempts: Int, polls: Int,
+        outputs: [String: JSONValue], compensation: Compensation?, store: RunStore, logger: Logger
     ) -> StepEvent {
         guard let action = actions[step.definition.action] else {
             return .failed(.terminal("no action \"\(step.definition.action)\" is registered in this worker"))
@@ -136,9 +176,10 @@ extension Worker {
         var stepLogger = logger
         stepLogger[metadataKey: "step"] = "\(step.name)"
         let context = StepContext(
-            runID: run.id, workflow: run.workflow, stepName: step.name, stepIndex: stepIndex,
+            runID: run.id, workflow: run.workflow, stepName: step.name, stepIndex: fence.stepIndex,
             failedAttempts: failedAttempts, polls: polls, input: run.input, outputs: outputs,
-            scheduledFor: run.scheduledFor, createdAt: run.createdAt, logger: stepLogger
+            scheduledFor: run.scheduledFor, createdAt: run.createdAt, compensation: compensation,
+            session: StepSession(store: store, fence: fence), logger: stepLogger
         )
         do {
             switch try action.perform(context) {

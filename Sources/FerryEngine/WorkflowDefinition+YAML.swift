@@ -18,7 +18,7 @@ extension WorkflowDefinition {
         let reader = YAMLReader(file: file)
         let root = YAMLPath()
         guard let node = reader.compose(source),
-              let document = reader.mapping(node, at: root, allowedKeys: ["name", "description", "defaults", "steps"])
+              let document = reader.mapping(node, at: root, allowedKeys: ["name", "description", "defaults", "steps", "compensation"])
         else {
             try reader.throwIfProblems()
             preconditionFailure("compose reported nothing but returned no mapping")
@@ -51,11 +51,51 @@ extension WorkflowDefinition {
                 }
             }
         }
+        var compensation: [CompensationStep] = []
+        if let node = document["compensation"], let list = reader.sequence(node, at: root.key("compensation")) {
+            for (index, undoNode) in list.enumerated() {
+                let path = root.key("compensation").index(index)
+                let keys: Set<String> = ["name", "action", "retry", "poll", "timeout", "from", "through"]
+                guard let mapping = reader.mapping(undoNode, at: path, allowedKeys: keys),
+                      let undo = readCompensation(mapping, steps: steps, reader: reader, defaults: defaults, knownActions: knownActions)
+                else { continue }
+                if steps.contains(where: { $0.name == undo.step.name }) || compensation.contains(where: { $0.step.name == undo.step.name }) {
+                    reader.report("\"\(undo.step.name)\" is already the name of a step", at: path.key("name"), node: mapping["name"])
+                }
+                compensation.append(undo)
+            }
+        }
         try reader.throwIfProblems()
         return WorkflowDefinition(
-            name: name!, description: description, steps: steps,
+            name: name!, description: description, steps: steps, compensation: compensation,
             version: SHA256.hexDigest(of: source), source: source
         )
+    }
+
+    /// A compensation step: a step (name, action, policies) with the range of steps whose stop it undoes.
+    private static func readCompensation(
+        _ mapping: YAMLMapping, steps: [StepDefinition], reader: YAMLReader, defaults: StepDefaults, knownActions: Set<String>
+    ) -> CompensationStep? {
+        let path = mapping.path
+        let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions)
+        func stepIndex(_ key: String) -> Int?? {
+            guard let node = mapping[key] else { return .some(nil) }
+            guard let text = reader.string(node, at: path.key(key)) else { return nil }
+            guard let index = steps.firstIndex(where: { $0.name == text }) else {
+                reader.report("\"\(text)\" is not a step of this workflow (steps: \(steps.map(\.name).joined(separator: ", ")))",
+                              at: path.key(key), node: node)
+                return nil
+            }
+            return .some(index)
+        }
+        guard reader.required("from", in: mapping) != nil, case let from?? = stepIndex("from"), case let through? = stepIndex("through") else {
+            return nil
+        }
+        if let through, through < from {
+            reader.report("must not come before \"from\" (\(steps[from].name))", at: path.key("through"), node: mapping["through"])
+        }
+        guard let step else { return nil }
+        return CompensationStep(step: step, from: steps[from].name, through: through.map { steps[$0].name })
     }
 
     private static func readStep(

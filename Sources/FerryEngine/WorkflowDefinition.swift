@@ -36,11 +36,23 @@ public struct PlannedStep: Sendable, Equatable {
     public var definition: StepDefinition
 }
 
+/// A step that undoes what a run made when the run stops (fails, or is cancelled) at one of the steps
+/// `from`…`through`: performed after the stop, before the run finishes, like any other step.
+public struct CompensationStep: Sendable, Equatable {
+    public var step: StepDefinition
+    /// The first step whose stop this compensation undoes.
+    public var from: String
+    /// The last one; nil for every step from `from` on.
+    public var through: String?
+}
+
 /// A workflow as loaded from `workflows/NAME.yaml`.
 public struct WorkflowDefinition: Sendable {
     public var name: String
     public var description: String
     public var steps: [StepDefinition]
+    /// Performed in this order when a run stops at a step they cover.
+    public var compensation: [CompensationStep]
     /// The SHA-256 of the source text: the version a run records and keeps.
     public var version: String
     public var source: String
@@ -71,6 +83,21 @@ public struct WorkflowDefinition: Sendable {
             planned += (1...count).map { PlannedStep(name: "\(step.name).\($0)", definition: step) }
         }
         return planned
+    }
+
+    /// The compensation steps a run whose plan is `plan` performs when it stops at step `stoppedAt`: those
+    /// whose `from`…`through` range covers it (a repeated step's range spans all its repeats).
+    public func compensationPlan(stoppedAt: Int, plan: [PlannedStep]) -> [PlannedStep] {
+        compensation.filter { undo in
+            guard let first = plan.firstIndex(where: { $0.definition.name == undo.from }) else { return false }
+            let last = plan.lastIndex(where: { $0.definition.name == (undo.through ?? plan[plan.count - 1].definition.name) }) ?? plan.count - 1
+            return (first...last).contains(stoppedAt)
+        }.map { PlannedStep(name: $0.step.name, definition: $0.step) }
+    }
+
+    /// The step indexes of `plan` at which a stop is compensated (stored with the run when it starts).
+    public func compensatedStops(plan: [PlannedStep]) -> [Int] {
+        plan.indices.filter { !compensationPlan(stoppedAt: $0, plan: plan).isEmpty }
     }
 }
 

@@ -38,7 +38,7 @@ struct RunStoreTests {
             StepCompletion(output: ["n": 1], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: fence, isLastStep: false) == nil)
         let last = LeaseFence(runID: run, epoch: 1, stepIndex: 1, stepName: "tick.2", workerID: "w1")
         #expect(try fixture.store.checkpoint(
-            StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: last, isLastStep: true) == .succeeded)
+            StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: last, isLastStep: true) == .finished(.succeeded))
         #expect(try fixture.status(run) == .succeeded)
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.step_checkpoints WHERE run_id = \(run)", as: Int.self) == 2)
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 2)
@@ -88,7 +88,7 @@ struct RunStoreTests {
         #expect(try fixture.store.cancel(runID: running, actor: "bob") == .running, "a running run stops at its next boundary")
         let fence = LeaseFence(runID: running, epoch: claimed.leaseEpoch, stepIndex: 0, stepName: "tick.1", workerID: "w1")
         #expect(try fixture.store.checkpoint(StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt),
-                                             fence: fence, isLastStep: false) == .cancelled)
+                                             fence: fence, isLastStep: false) == .finished(.cancelled))
         #expect(try fixture.scalar("SELECT actor FROM ferry.events WHERE run_id = \(running) AND kind = 'run.cancelled'", as: String.self) == "bob")
 
         try fixture.store.resume(runID: running, actor: "carol")

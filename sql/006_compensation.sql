@@ -1,0 +1,49 @@
+-- 006: compensation — a run that fails or is cancelled undoes what it made before it finishes.
+--
+-- A workflow names compensation steps, each for a range of its steps. A run that stops (fails, or is
+-- cancelled) at a step some compensation covers does not finish at once: it goes on under the same lease,
+-- or is parked due now, at step index step_count, and performs its compensation steps like any other
+-- steps (checkpointed, retried, polled, crash-safe). When the last one completes, the run ends as it
+-- would have (`ends_as`), with the original reason as its error; `compensated_at` records that its
+-- effects were undone, and such a run cannot be resumed.
+--
+-- `compensated_stops` is fixed when the run starts, from its definition: the step indexes at which a stop
+-- is compensated, so that cancels decided in SQL (operator cancels, cancels honoured at step boundaries)
+-- know whether to finish at once or to compensate.
+
+ALTER TABLE ferry.runs
+    ADD COLUMN compensated_stops integer[] NOT NULL DEFAULT '{}',
+    ADD COLUMN stopped_at_step integer CHECK (stopped_at_step >= 0),
+    ADD COLUMN ends_as ferry.run_status CHECK (ends_as IN ('failed', 'cancelled')),
+    ADD COLUMN stop_reason text,
+    ADD COLUMN compensated_at timestamptz,
+    DROP CONSTRAINT runs_step_in_range,
+    ADD CONSTRAINT runs_step_in_range CHECK (step_index <= step_count OR stopped_at_step IS NOT NULL),
+    ADD CONSTRAINT runs_compensation_complete CHECK (
+        (stopped_at_step IS NULL) = (ends_as IS NULL) AND (stopped_at_step IS NULL) = (stop_reason IS NULL)),
+    ADD CONSTRAINT runs_compensated_when_finished CHECK (
+        compensated_at IS NULL OR (stopped_at_step IS NOT NULL AND status = ends_as));
+
+-- The alert of a compensated run names the step at which it stopped, not its last compensation step.
+CREATE OR REPLACE FUNCTION ferry.alert_run_failed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    database text := NEW.input->>'database';
+    step text;
+BEGIN
+    SELECT e.step_name INTO step FROM ferry.events e
+    WHERE e.run_id = NEW.id AND e.step_name IS NOT NULL AND (NEW.stopped_at_step IS NULL OR e.kind = 'run.compensating')
+    ORDER BY e.id DESC LIMIT 1;
+    step := coalesce(step, format('%s of %s', NEW.step_index + 1, NEW.step_count));
+    INSERT INTO ferry.alerts (kind, subject, message, dedupe_key, run_id, database)
+    VALUES (
+        'run_failed',
+        left(format('Ferry %s failed%s', NEW.workflow, coalesce(': ' || database, '')), 100),
+        format('Ferry %s%s failed at step %s: %s%s — run %s (ferry runs show %s)',
+               NEW.workflow, coalesce(' of ' || database, ''), step, NEW.last_error,
+               CASE WHEN NEW.compensated_at IS NOT NULL THEN ' (what it had made was undone)' ELSE '' END,
+               NEW.id, NEW.id),
+        format('run_failed:%s:%s', NEW.id, extract(epoch FROM NEW.finished_at)),
+        NEW.id, database)
+    ON CONFLICT (dedupe_key) DO NOTHING;
+    RETURN NULL;
+END $$;
