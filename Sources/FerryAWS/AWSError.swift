@@ -20,16 +20,6 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// What the workflow layer does with an error: retry it later, or stop.
     public enum Classification: Sendable, Equatable { case retryable, terminal }
 
-    /// Why RDS answered `SnapshotQuotaExceeded`: AWS uses one code for both, only the message differs.
-    public enum SnapshotQuotaReason: Sendable, Equatable {
-        /// Too many snapshot copies in flight into the destination region: wait and try again.
-        case concurrentCopies
-        /// The account's manual snapshot quota for the region is used up: alert a person.
-        case manualSnapshotQuota
-        /// The message matched neither pattern.
-        case unknown
-    }
-
     public let kind: Kind
     public let code: AWSErrorCode
     public let message: String
@@ -59,19 +49,6 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case .service:
             return isThrottling || AWSErrorCode.transient.contains(code) || [500, 502, 503, 504].contains(httpStatus ?? 0)
         }
-    }
-
-    /// For `SnapshotQuotaExceeded` only: whether it means "too many copies in flight" or "quota used up".
-    public var snapshotQuotaReason: SnapshotQuotaReason? {
-        guard code == .snapshotQuotaExceeded else { return nil }
-        let text = message.lowercased()
-        if ["concurrent", "at a time", "in progress", "copies", "simultaneous"].contains(where: text.contains) {
-            return .concurrentCopies
-        }
-        if ["manual", "quota", "more than", "maximum number"].contains(where: text.contains) {
-            return .manualSnapshotQuota
-        }
-        return .unknown
     }
 
     public var description: String {
@@ -116,6 +93,8 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
     public static let invalidDBClusterState: Self = "InvalidDBClusterStateFault"
     public static let invalidDBSnapshotState: Self = "InvalidDBSnapshotState"
     public static let invalidDBClusterSnapshotState: Self = "InvalidDBClusterSnapshotStateFault"
+    /// Both "too many copies in progress into this region" and "the manual snapshot quota is used up": tell
+    /// them apart with `RDSClient.describeAccountAttributes`, never by the message.
     public static let snapshotQuotaExceeded: Self = "SnapshotQuotaExceeded"
     public static let kmsKeyNotAccessible: Self = "KMSKeyNotAccessibleFault"
     public static let optionGroupNotFound: Self = "OptionGroupNotFoundFault"

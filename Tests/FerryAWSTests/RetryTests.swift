@@ -80,19 +80,6 @@ import Testing
         #expect(AWSError(kind: .service, code: AWSErrorCode(rawValue: code), message: "", httpStatus: status).classification == expected)
     }
 
-    @Test(arguments: [
-        ("Cannot copy more than 20 snapshots at a time across regions", AWSError.SnapshotQuotaReason.concurrentCopies),
-        ("The request exceeds the number of concurrent snapshot copies allowed", .concurrentCopies),
-        ("Cannot create more than 100 manual snapshots", .manualSnapshotQuota),
-        ("You have reached your manual snapshot quota", .manualSnapshotQuota),
-        ("Something else", .unknown),
-    ])
-    func snapshotQuotaReasonTellsWaitFromAlert(message: String, expected: AWSError.SnapshotQuotaReason) {
-        let error = AWSError(kind: .service, code: .snapshotQuotaExceeded, message: message, httpStatus: 400)
-        #expect(error.snapshotQuotaReason == expected)
-        #expect(AWSError(kind: .service, code: .dbSnapshotNotFound, message: message).snapshotQuotaReason == nil)
-    }
-
     @Test func secretsReachNeitherLogsNorErrors() throws {
         let log = CapturedLog()
         let transport = ScriptedTransport([ScriptedTransport.error(400, code: "Throttling"), Self.reset, ScriptedTransport.error(403, code: "AccessDenied")])

@@ -6,7 +6,7 @@ import Yams
 /// Turns a YAML document into a `FerryConfig`, reporting every problem in it at once.
 struct ConfigParser {
     static let topLevelKeys: Set<String> = [
-        "primary_region", "dr_region", "dr_kms_key", "alert_topic_arn", "endpoints", "copy_concurrency", "defaults",
+        "primary_region", "dr_region", "dr_kms_key", "alert_topic_arn", "endpoints", "copy_slots", "copy_concurrency", "defaults",
         "databases",
     ]
     static let selectorKeys: Set<String> = ["identifier", "pattern", "tagged", "kind"]
@@ -43,19 +43,35 @@ struct ConfigParser {
         let topic = reader.required("alert_topic_arn", in: top)
             .flatMap { reader.value($0, at: path.key("alert_topic_arn"), ARN.snsTopic(validating:)) }
         let endpoints = top["endpoints"].map { parseEndpoints($0, at: path.key("endpoints")) } ?? AWSEndpoints()
-        var copyConcurrency: Int? = FerryConfig.defaultCopyConcurrency
-        if let node = top["copy_concurrency"] { copyConcurrency = reader.int(node, at: path.key("copy_concurrency"), in: 1...20) }
+        if let node = top["copy_concurrency"] {
+            reader.report("replaced by copy_slots: {instance: N, cluster: N} (copies in progress per kind; AWS allows 20 and 5)",
+                          at: path.key("copy_concurrency"), node: node)
+        }
+        let copySlots = top["copy_slots"].map { parseCopySlots($0, at: path.key("copy_slots")) } ?? CopySlots()
         let defaults = top["defaults"].map { parseDefaults($0, at: path.key("defaults")) } ?? PartialSettings()
         let rules = reader.required("databases", in: top)
             .map { parseDatabases($0, at: path.key("databases"), defaults: defaults) }
 
-        guard reader.problems.isEmpty, let primary, let dr, let kmsKey, let topic, let copyConcurrency, let rules else {
+        guard reader.problems.isEmpty, let primary, let dr, let kmsKey, let topic, let rules else {
             throw reader.problemsInFileOrder
         }
         return FerryConfig(
             source: source, primaryRegion: primary, drRegion: dr, drKMSKey: kmsKey, alertTopicARN: topic,
-            endpoints: endpoints, copyConcurrency: copyConcurrency, databases: rules
+            endpoints: endpoints, copySlots: copySlots, databases: rules
         )
+    }
+
+    /// `copy_slots: {instance: N, cluster: N}`, each at most AWS's limit; what is left out keeps AWS's limit.
+    private func parseCopySlots(_ node: Node, at path: YAMLPath) -> CopySlots {
+        var slots = CopySlots()
+        guard let mapping = reader.mapping(node, at: path, allowedKeys: ["instance", "cluster"]) else { return slots }
+        if let node = mapping["instance"] {
+            slots.instance = reader.int(node, at: path.key("instance"), in: 1...CopySlots.awsLimits.instance) ?? slots.instance
+        }
+        if let node = mapping["cluster"] {
+            slots.cluster = reader.int(node, at: path.key("cluster"), in: 1...CopySlots.awsLimits.cluster) ?? slots.cluster
+        }
+        return slots
     }
 
     private func parseEndpoints(_ node: Node, at path: YAMLPath) -> AWSEndpoints {

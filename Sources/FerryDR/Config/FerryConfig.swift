@@ -5,8 +5,6 @@ import Foundation
 /// The contents of `ferry.yaml`: where to copy, with which key, whom to alert, and which databases to
 /// protect how. `docs/configuration.md` describes every key; `examples/ferry.yaml` shows them all.
 public struct FerryConfig: Sendable, Hashable {
-    /// The AWS limit on snapshot copies in progress into one destination region.
-    public static let defaultCopyConcurrency = 20
     public static let pathEnvironmentVariable = "FERRY_CONFIG"
     public static let defaultPath = "ferry.yaml"
 
@@ -19,8 +17,8 @@ public struct FerryConfig: Sendable, Hashable {
     /// The SNS topic alerts are published to.
     public var alertTopicARN: ARN
     public var endpoints: AWSEndpoints
-    /// How many snapshot copies Ferry keeps in progress into the DR region at once (1-20).
-    public var copyConcurrency: Int
+    /// How many snapshot copies Ferry keeps in progress into the DR region at once, per kind.
+    public var copySlots: CopySlots
     /// The `databases` entries in file order, `defaults` already applied. A database matched by several
     /// entries is protected once, with the settings of the FIRST entry that matches it.
     public var databases: [ProtectionRule]
@@ -28,7 +26,7 @@ public struct FerryConfig: Sendable, Hashable {
     public init(
         source: String, primaryRegion: AWSRegion, drRegion: AWSRegion, drKMSKey: KMSKeyReference,
         alertTopicARN: ARN, endpoints: AWSEndpoints = AWSEndpoints(),
-        copyConcurrency: Int = Self.defaultCopyConcurrency, databases: [ProtectionRule]
+        copySlots: CopySlots = CopySlots(), databases: [ProtectionRule]
     ) {
         self.source = source
         self.primaryRegion = primaryRegion
@@ -36,7 +34,7 @@ public struct FerryConfig: Sendable, Hashable {
         self.drKMSKey = drKMSKey
         self.alertTopicARN = alertTopicARN
         self.endpoints = endpoints
-        self.copyConcurrency = copyConcurrency
+        self.copySlots = copySlots
         self.databases = databases
     }
 
@@ -63,5 +61,26 @@ public struct FerryConfig: Sendable, Hashable {
     /// Throws every problem found, each with its key path and line.
     public static func parse(yaml: String, source: String) throws(ConfigError) -> FerryConfig {
         try ConfigParser(source: source).parse(yaml: yaml)
+    }
+}
+
+/// The copy pools: how many snapshot copies of each kind Ferry keeps in progress into the DR region at
+/// once. AWS allows at most 20 DB-snapshot copies (RDS user guide) and 5 DB-cluster-snapshot copies (Aurora
+/// user guide) in progress into one destination region per account; set a pool lower when other tools
+/// copy into the same region.
+public struct CopySlots: Sendable, Hashable {
+    /// AWS's limits, which are also the largest values allowed.
+    public static let awsLimits = CopySlots(instance: 20, cluster: 5)
+
+    public var instance: Int
+    public var cluster: Int
+
+    public init(instance: Int = Self.awsLimits.instance, cluster: Int = Self.awsLimits.cluster) {
+        self.instance = instance
+        self.cluster = cluster
+    }
+
+    public subscript(kind: DatabaseKind) -> Int {
+        kind == .instance ? instance : cluster
     }
 }

@@ -2,11 +2,13 @@ import FerryAWS
 import FerryEngine
 import Foundation
 
-/// The steps of `workflows/backup-cycle.yaml`: snapshot → await_snapshot → copy → await_copy → cleanup.
+/// The steps of `workflows/backup-cycle.yaml`: snapshot → await_snapshot → copy → await_copy → cleanup,
+/// and its compensation steps discard_copy and discard_snapshot.
 ///
 /// Every step is idempotent across a crash before its checkpoint: names come from the run's input, so a
 /// step performed again finds what it already created (`…AlreadyExists` → described → checked to carry
-/// this run's `ferry:run-id` tag → success).
+/// this run's `ferry:run-id` tag → success), and every deletion goes through the effects ledger
+/// (`SnapshotDeletion`), so it is recorded exactly once.
 struct BackupCycleActions {
     let aws: AWSContext
 
@@ -16,6 +18,8 @@ struct BackupCycleActions {
         registry.register("dr.copy", action(copy))
         registry.register("dr.await_copy", action(awaitCopy))
         registry.register("dr.cleanup", action(cleanup))
+        registry.register("dr.discard_copy", action(discardCopy))
+        registry.register("dr.discard_snapshot", action(discardSnapshot))
     }
 
     private func action(_ body: @escaping @Sendable (StepContext, BackupCycleInput) throws -> StepResult) -> ClosureStepAction {
@@ -45,7 +49,7 @@ struct BackupCycleActions {
         } catch let error as AWSError where error.code == primary.databaseNotFound {
             throw StepFailure.terminal("\(input.kind.rawValue) \(input.database) does not exist in \(input.primaryRegion)")
         } catch let error as AWSError where error.code == .snapshotQuotaExceeded {
-            throw StepFailure.terminal("the manual snapshot quota of \(input.primaryRegion) is used up: delete snapshots or raise the quota (\(error.message))")
+            return try refusal(error, by: primary)
         }
     }
 
@@ -72,33 +76,47 @@ struct BackupCycleActions {
     }
 
     /// CopyDBSnapshot into the DR region, under its KMS key, with Ferry's tags (not CopyTags, which fails on
-    /// `aws:` tags). Waits while the region has as many copies in flight as allowed.
+    /// `aws:` tags). Holds a permit of the copy pool of its kind (account, DR region) from before the call
+    /// until the copy is available or the run ends; without a free permit the run waits in line, parked.
     func copy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
+        let source = try SourceSnapshot(context.outputs["await_snapshot"])
+        let pool = try CopyPool(sourceARN: source.arn, drRegion: input.drRegion, kind: input.kind)
+        let grant = try context.session.acquirePermit(of: pool.name, permits: input.copySlots)
+        guard grant.acquired else {
+            return .notYet("waiting for a copy slot: \(grant.inUse) of \(grant.permits) \(input.kind.rawValue) snapshot copies into \(input.drRegion) are in progress")
+        }
         let dr = try snapshots(input, region: input.drRegion)
-        if let existing = try dr.describe(input.copyID) {
-            try checkOwned(existing, context)
-            return .done(["copy_id": .string(existing.identifier)])
-        }
-        let inFlight = try dr.copiesInProgress()
-        if inFlight >= input.copyConcurrency {
-            return .notYet("\(inFlight) snapshot copies are in progress into \(input.drRegion) (limit \(input.copyConcurrency))")
-        }
-        let sourceARN = try InputReader(context.outputs["await_snapshot"] ?? [:]).string("snapshot_arn")
-        let sourceOptionGroup = context.outputs["await_snapshot"]?["option_group"]?.stringValue
-        let optionGroup = sourceOptionGroup.flatMap { input.optionGroupMapping[$0] }
+        // RDS refuses a KMS key for an unencrypted cluster snapshot; an instance snapshot is encrypted on the way.
+        let kmsKey = input.kind == .cluster && !source.encrypted ? nil : input.kmsKey
+        let optionGroup = source.optionGroup.flatMap { input.optionGroupMapping[$0] }
+        let output: JSONValue = ["copy_id": .string(input.copyID), "copy_pool": .string(pool.name), "encrypted": .bool(kmsKey != nil)]
         do {
-            let copy = try dr.copy(sourceARN: sourceARN, target: input.copyID, kmsKeyID: input.kmsKey,
-                                   tags: try tags(input, context), optionGroupName: optionGroup)
-            return .done(["copy_id": .string(copy.identifier)])
+            _ = try dr.copy(sourceARN: source.arn, target: input.copyID, kmsKeyID: kmsKey, tags: try tags(input, context),
+                            optionGroupName: optionGroup)
+            return .done(output)
         } catch let error as AWSError where error.code == dr.alreadyExists {
-            return .done(["copy_id": .string(try ownSnapshot(input.copyID, in: dr, context).identifier)])
-        } catch let error as AWSError where error.code == .snapshotQuotaExceeded && error.snapshotQuotaReason == .concurrentCopies {
-            return .notYet("AWS refused the copy: too many copies in progress into \(input.drRegion)")
+            _ = try ownSnapshot(input.copyID, in: dr, context)
+            return .done(output)
         } catch let error as AWSError where error.code == .snapshotQuotaExceeded {
-            throw StepFailure.terminal("the manual snapshot quota of \(input.drRegion) is used up: delete snapshots or raise the quota (\(error.message))")
+            return try refusal(error, by: dr)
         } catch let error as AWSError where error.code == .kmsKeyNotAccessible {
             throw StepFailure.terminal("the DR KMS key \(input.kmsKey) is not usable in \(input.drRegion): \(error.message)")
         }
+    }
+
+    /// `SnapshotQuotaExceeded` means either that the region's manual-snapshot quota is used up (a person must
+    /// act: the step fails and alerts) or, for a copy, that too many copies are in progress into the region
+    /// (other tools' copies: wait). Which one is read from the account's own numbers, never from the message.
+    private func refusal(_ error: AWSError, by snapshots: RDSSnapshots) throws -> StepResult {
+        let region = snapshots.rds.region
+        let quotaName = snapshots.manualSnapshotQuota
+        guard let quota = try snapshots.rds.accountQuota(quotaName) else {
+            throw StepFailure.retryable("RDS refused with SnapshotQuotaExceeded and DescribeAccountAttributes in \(region) does not report \(quotaName)")
+        }
+        if quota.isUsedUp {
+            throw StepFailure.terminal("the \(quotaName) quota of \(region) is used up (\(quota.used) of \(quota.max)): delete manual snapshots there or ask AWS to raise it")
+        }
+        return .notYet("RDS refused with SnapshotQuotaExceeded while \(quotaName) in \(region) is at \(quota.used) of \(quota.max): copies made by others are in progress; trying again")
     }
 
     /// DescribeDBSnapshots in the DR region until the copy is available.
@@ -113,6 +131,9 @@ struct BackupCycleActions {
         case .failed:
             throw StepFailure.terminal("copy \(input.copyID) ended as \(copy.status)")
         case .available:
+            if let pool = context.outputs["copy"]?["copy_pool"]?.stringValue {
+                try context.session.releasePermit(of: pool)
+            }
             var output: [String: JSONValue] = [
                 "copy_arn": .string(copy.arn ?? ""), "encrypted": .bool(copy.encrypted), "status_checks": .number(Double(context.polls + 1)),
             ]
@@ -122,35 +143,66 @@ struct BackupCycleActions {
     }
 
     /// Deletes this run's primary snapshot, then applies the retention rule to Ferry's DR snapshots of the
-    /// database. Only snapshots tagged as Ferry's own are ever deleted.
+    /// database. Only snapshots tagged as Ferry's own are ever deleted. Deletions an earlier attempt
+    /// recorded but did not confirm (it died between the call and the ledger) are completed first.
     func cleanup(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
         let primary = try snapshots(input, region: input.primaryRegion)
-        var deletedPrimary: JSONValue = .null
-        if let snapshot = try primary.describe(input.snapshotID) {
-            try checkOwned(snapshot, context)
-            if snapshot.status != "deleting" {
-                do {
-                    try primary.delete(input.snapshotID)
-                } catch let error as AWSError where error.code == primary.notFound {}
-            }
-            deletedPrimary = .string(input.snapshotID)
-        }
         let dr = try snapshots(input, region: input.drRegion)
+        let recorded = try context.session.effects(SnapshotDeletion.effect)
+        for unfinished in recorded where unfinished.confirmedAt == nil {
+            guard let deletion = SnapshotDeletion(unfinished) else { continue }
+            if case .notYet(let status) = try deletion.perform(in: deletion.region == input.primaryRegion ? primary : dr, context: context) {
+                return .notYet("\(deletion.identifier) is \(status); deleting it once it can be")
+            }
+        }
+        let primaryDeletion = SnapshotDeletion(region: input.primaryRegion, identifier: input.snapshotID,
+                                               reason: "the cycle's primary snapshot, once its DR copy was available")
+        if !recorded.contains(where: { $0.target == primaryDeletion.ledgerEntry.target }),
+           case .notYet(let status) = try primaryDeletion.perform(in: primary, context: context) {
+            return .notYet("\(input.snapshotID) is \(status); deleting it once it can be")
+        }
         let records = try dr.manualSnapshots(of: input.database).map {
             SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
         }
         let plan = RetentionPlanner.plan(snapshots: records, database: input.database, rule: input.retention, now: Date())
-        var deleted: [JSONValue] = []
         for decision in plan.delete {
-            do {
-                try dr.delete(decision.snapshot.identifier)
-            } catch let error as AWSError where error.code == dr.notFound {}
-            context.logger.info("retention deleted a DR snapshot", metadata: [
-                "snapshot": "\(decision.snapshot.identifier)", "reason": "\(decision.reason)",
-            ])
-            deleted.append(["snapshot_id": .string(decision.snapshot.identifier), "reason": .string(decision.reason)])
+            let deletion = SnapshotDeletion(region: input.drRegion, identifier: decision.snapshot.identifier,
+                                            reason: "retention: \(decision.reason)")
+            if case .notYet(let status) = try deletion.perform(in: dr, context: context) {
+                return .notYet("\(deletion.identifier) is \(status); deleting it once it can be")
+            }
         }
-        return .done(["deleted_primary": deletedPrimary, "retention_deleted": .array(deleted), "retention_kept": .number(Double(plan.keep.count))])
+        let retentionDeleted: [JSONValue] = try context.session.effects(SnapshotDeletion.effect).compactMap(SnapshotDeletion.init)
+            .filter { $0.region == input.drRegion }
+            .map { ["snapshot_id": .string($0.identifier), "reason": .string($0.reason)] }
+        return .done(["deleted_primary": .string(input.snapshotID), "retention_deleted": .array(retentionDeleted),
+                      "retention_kept": .number(Double(plan.keep.count))])
+    }
+
+    /// Compensation, when a cycle stops between its copy and the copy's arrival: deletes the unfinished DR
+    /// copy if this run made it. A copy still in progress cannot be deleted: the step waits until it ends
+    /// (deleting the primary snapshot first, as discard_snapshot does, makes it fail sooner).
+    func discardCopy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
+        try discard(input.copyID, in: try snapshots(input, region: input.drRegion), context: context)
+    }
+
+    /// Compensation, when a cycle stops after it started its snapshot: deletes this run's primary snapshot.
+    func discardSnapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
+        try discard(input.snapshotID, in: try snapshots(input, region: input.primaryRegion), context: context)
+    }
+
+    private func discard(_ identifier: String, in snapshots: RDSSnapshots, context: StepContext) throws -> StepResult {
+        guard let snapshot = try snapshots.describe(identifier) else { return .done(["discarded": .null]) }
+        guard snapshot.tags[FerryTags.runID] == context.runID.lowercasedString else {
+            // Another run's or a person's: never Ferry's to delete (it is why some cycles fail).
+            return .done(["discarded": .null, "kept": .string("\(identifier) was not made by this run")])
+        }
+        let why = context.compensation.map { "undo: the cycle \($0.endsAs == .cancelled ? "was cancelled" : "failed")" } ?? "undo"
+        let deletion = SnapshotDeletion(region: snapshots.rds.region, identifier: identifier, reason: why)
+        if case .notYet(let status) = try deletion.perform(in: snapshots, context: context) {
+            return .notYet("\(identifier) is \(status); deleting it once it can be")
+        }
+        return .done(["discarded": .string(identifier)])
     }
 
     /// The snapshot named `identifier`, which must carry this run's tag: Ferry never adopts another's.

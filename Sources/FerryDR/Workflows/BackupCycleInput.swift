@@ -17,7 +17,8 @@ public struct BackupCycleInput: Sendable, Equatable {
     public var optionGroupMapping: [String: String]
     public var retentionDays: Int?
     public var retentionCount: Int?
-    public var copyConcurrency: Int
+    /// The size of the copy pool of this database's kind (see `CopySlots`).
+    public var copySlots: Int
 
     public init(protected: ProtectedDatabase, config: FerryConfig, scheduledFor: Date) {
         let names = SnapshotNames(prefix: protected.settings.snapshotPrefix, database: protected.database.identifier,
@@ -34,7 +35,7 @@ public struct BackupCycleInput: Sendable, Equatable {
         optionGroupMapping = protected.settings.optionGroupMapping
         retentionDays = protected.settings.retention.days
         retentionCount = protected.settings.retention.count
-        copyConcurrency = config.copyConcurrency
+        copySlots = config.copySlots[protected.database.kind]
     }
 
     public var json: JSONValue {
@@ -45,7 +46,7 @@ public struct BackupCycleInput: Sendable, Equatable {
             "snapshot_id": .string(snapshotID), "copy_id": .string(copyID),
             "snapshot_tags": .object(snapshotTags.mapValues(JSONValue.string)),
             "option_group_mapping": .object(optionGroupMapping.mapValues(JSONValue.string)),
-            "copy_concurrency": .number(Double(copyConcurrency)),
+            "copy_slots": .number(Double(copySlots)),
         ]
         if let retentionDays { object["retention_days"] = .number(Double(retentionDays)) }
         if let retentionCount { object["retention_count"] = .number(Double(retentionCount)) }
@@ -70,7 +71,8 @@ public struct BackupCycleInput: Sendable, Equatable {
         optionGroupMapping = try reader.stringMap("option_group_mapping")
         retentionDays = json["retention_days"]?.intValue
         retentionCount = json["retention_count"]?.intValue
-        copyConcurrency = json["copy_concurrency"]?.intValue ?? FerryConfig.defaultCopyConcurrency
+        // Runs started before copy pools existed carry copy_concurrency instead.
+        copySlots = json["copy_slots"]?.intValue ?? json["copy_concurrency"]?.intValue ?? CopySlots()[kind]
     }
 
     public var retention: RetentionRule { RetentionRule(days: retentionDays, count: retentionCount) }

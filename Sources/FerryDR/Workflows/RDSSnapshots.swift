@@ -85,18 +85,9 @@ struct RDSSnapshots {
         }
     }
 
-    /// Snapshot copies in progress into this region, of this kind (AWS limits them per destination region).
-    func copiesInProgress() throws -> Int {
-        switch kind {
-        case .instance:
-            try rds.describeDBSnapshots(DBSnapshotQuery(snapshotType: "manual"))
-                .filter { $0.status == "copying" || ($0.status == "pending" && $0.sourceRegion != nil) }.count
-        case .cluster:
-            try rds.describeDBClusterSnapshots(snapshotType: "manual").filter { $0.status == "copying" }.count
-        }
-    }
-
-    func copy(sourceARN: String, target: String, kmsKeyID: String, tags: [String: String], optionGroupName: String?) throws -> SnapshotState {
+    /// Copies a snapshot of another region into this one. `kmsKeyID` nil copies an unencrypted cluster
+    /// snapshot as it is (RDS refuses a key for one).
+    func copy(sourceARN: String, target: String, kmsKeyID: String?, tags: [String: String], optionGroupName: String?) throws -> SnapshotState {
         switch kind {
         case .instance:
             SnapshotState(try rds.copyDBSnapshot(.crossRegion(
@@ -121,6 +112,16 @@ struct RDSSnapshots {
 
     var notFound: AWSErrorCode {
         kind == .instance ? .dbSnapshotNotFound : .dbClusterSnapshotNotFound
+    }
+
+    /// The snapshot exists but its state forbids the call (deleting one that is not available).
+    var invalidSnapshotState: AWSErrorCode {
+        kind == .instance ? .invalidDBSnapshotState : .invalidDBClusterSnapshotState
+    }
+
+    /// The manual-snapshot quota of this kind, which `SnapshotQuotaExceeded` may mean.
+    var manualSnapshotQuota: AccountQuota.Name {
+        kind == .instance ? .manualSnapshots : .manualClusterSnapshots
     }
 
     var databaseNotFound: AWSErrorCode {

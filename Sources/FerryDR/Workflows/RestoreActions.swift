@@ -14,6 +14,7 @@ struct RestoreActions {
         registry.register("dr.delete_restore", action(deleteRestore))
         registry.register("dr.await_deleted", action(awaitDeleted))
         registry.register("dr.notify_restore", action(notify))
+        registry.register("dr.discard_restore", action(discardRestore))
     }
 
     private func action(_ body: @escaping @Sendable (StepContext, RestoreInput) throws -> StepResult) -> ClosureStepAction {
@@ -152,6 +153,41 @@ struct RestoreActions {
             return .notYet("cluster \(input.targetID) is \(remaining.status)")
         }
         return .done([:])
+    }
+
+    /// Compensation of a drill that stopped after its restore started: deletes the instance (and cluster) it
+    /// restored, if they carry this run's tag, and waits until they are gone. One still being created
+    /// cannot be deleted yet: the step asks again later.
+    func discardRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+        guard input.isDrill else { throw StepFailure.terminal("only a drill deletes what it restored") }
+        let rds = try aws.rds(region: input.drRegion)
+        let instanceID = input.kind == .instance ? input.targetID : clusterInstanceID(input)
+        let ours = context.runID.lowercasedString
+        if let restored = try instance(instanceID, rds) {
+            guard restored.tags[FerryTags.runID] == ours else { return .done(["kept": .string("\(instanceID) was not made by this run")]) }
+            if restored.status != "deleting" {
+                do {
+                    _ = try rds.deleteDBInstance(identifier: instanceID, skipFinalSnapshot: true)
+                } catch let error as AWSError where error.code == .dbInstanceNotFound {
+                } catch let error as AWSError where error.code == .invalidDBInstanceState {
+                    return .notYet("\(instanceID) is \(restored.status); deleting it once it can be")
+                }
+            }
+            return .notYet("\(instanceID) is being deleted")
+        }
+        if input.kind == .cluster, let cluster = try cluster(input.targetID, rds) {
+            guard cluster.tags[FerryTags.runID] == ours else { return .done(["kept": .string("\(input.targetID) was not made by this run")]) }
+            if cluster.status != "deleting" {
+                do {
+                    _ = try rds.deleteDBCluster(identifier: input.targetID, skipFinalSnapshot: true)
+                } catch let error as AWSError where error.code == .dbClusterNotFound {
+                } catch let error as AWSError where error.code == .invalidDBClusterState {
+                    return .notYet("cluster \(input.targetID) is \(cluster.status); deleting it once it can be")
+                }
+            }
+            return .notYet("cluster \(input.targetID) is being deleted")
+        }
+        return .done(["discarded": .string(input.targetID)])
     }
 
     /// SNS Publish: the restore (or drill) is done, with where to connect and how long it took.
