@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
             print("primary region \(plan.primaryRegion) → DR region \(plan.drRegion)")
             for database in plan.databases {
                 print("\n\(database.database) (\(database.kind)), next fire \(Output.timestamp(database.nextFireAt))")
-                print("  snapshot \(database.snapshotId) → copy \(database.copyId) under KMS key \(database.kmsKey)")
+                print("  snapshot \(database.snapshotId) → copy \(database.copyId), \(database.copyEncryption)")
                 for (source, target) in database.optionGroupMapping.sorted(by: { $0.key < $1.key }) {
                     print("  option group \(source) → \(target)")
                 }

@@ -26,20 +26,28 @@ struct DRFixture {
     let configPath: String
     let runtime: DRRuntime
     let catalog: WorkflowCatalog
+    let primaryRegion: String
+    let drRegion: String
+    var emulator: RDSEmulator { RDSEmulator(endpoint: Self.endpoint!) }
 
-    init(retentionCount: Int = 2, extraConfig: String = "") throws {
+    /// `primary` and `dr` default to the regions most tests share; a test that changes a region's limits or
+    /// clock (`emulator`) uses regions of its own.
+    init(retentionCount: Int = 2, extraConfig: String = "", databases: String? = nil,
+         primary: String = Self.primary, dr: String = Self.dr) throws {
+        primaryRegion = primary
+        drRegion = dr
         databaseURL = try TestDatabase.create()
         connection = try PostgresConnection(connectionString: databaseURL)
         try Migrator(connection: connection).migrate()
         store = RunStore(connection: connection)
         aws = AWSContext(credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "test")),
                          endpoints: EndpointResolver(overrides: ["rds": Self.endpoint!, "kms": Self.endpoint!, "sns": Self.endpoint!, "sts": Self.endpoint!]))
-        drKey = try aws.kms(region: Self.dr).createKey(description: "ferry dr \(suffix)")
+        drKey = try aws.kms(region: dr).createKey(description: "ferry dr \(suffix)")
         topicARN = try aws.sns(region: Self.primary).createTopic(name: "ferry-alerts-\(suffix)")
         let endpoint = Self.endpoint!
         let yaml = """
-            primary_region: \(Self.primary)
-            dr_region: \(Self.dr)
+            primary_region: \(primary)
+            dr_region: \(dr)
             dr_kms_key: \(drKey.arn)
             alert_topic_arn: \(topicARN)
             endpoints: {rds: "\(endpoint)", kms: "\(endpoint)", sns: "\(endpoint)", sts: "\(endpoint)"}
@@ -48,11 +56,13 @@ struct DRFixture {
               retention: {count: \(retentionCount)}
               rpo: 26h
             databases:
-              - identifier: orders-\(suffix)
-                kind: instance
-              - tagged: {dr-test: "\(suffix)"}
-              - identifier: billing-\(suffix)
-                kind: cluster
+            \(databases ?? """
+                  - identifier: orders-\(suffix)
+                    kind: instance
+                  - tagged: {dr-test: "\(suffix)"}
+                  - identifier: billing-\(suffix)
+                    kind: cluster
+                """)
             \(extraConfig)
             """
         configPath = NSTemporaryDirectory() + "/ferry-\(suffix).yaml"
@@ -63,27 +73,34 @@ struct DRFixture {
 
     func rds(_ region: String) throws -> RDSClient { try aws.rds(region: region) }
 
-    /// An encrypted PostgreSQL instance in `region`.
+    /// A PostgreSQL instance in `region` (the primary region by default), encrypted unless told otherwise.
     @discardableResult
-    func makeInstance(_ name: String, region: String = primary, tags: [String: String] = [:]) throws -> DBInstance {
-        let key = try aws.kms(region: region).createKey(description: "source \(name)")
+    func makeInstance(_ name: String, region: String? = nil, tags: [String: String] = [:], encrypted: Bool = true) throws -> DBInstance {
+        let region = region ?? primaryRegion
+        let key = encrypted ? try aws.kms(region: region).createKey(description: "source \(name)") : nil
         return try rds(region).createDBInstance(CreateDBInstanceRequest(
             instanceIdentifier: name, instanceClass: "db.t3.micro", engine: "postgres", allocatedStorage: 20,
-            masterUsername: "ferry", masterUserPassword: "not-a-secret-1", storageEncrypted: true, kmsKeyID: key.arn, tags: tags))
+            masterUsername: "ferry", masterUserPassword: "not-a-secret-1", storageEncrypted: encrypted, kmsKeyID: key?.arn, tags: tags))
     }
 
-    func makeCluster(_ name: String) throws {
-        _ = try rds(Self.primary).createDBCluster(identifier: name, engine: "aurora-postgresql", masterUsername: "ferry",
-                                                  masterUserPassword: "not-a-secret-1")
+    /// An Aurora PostgreSQL cluster in the primary region, encrypted unless told otherwise.
+    func makeCluster(_ name: String, tags: [String: String] = [:], encrypted: Bool = true) throws {
+        let key = encrypted ? try aws.kms(region: primaryRegion).createKey(description: "source \(name)") : nil
+        _ = try rds(primaryRegion).createDBCluster(identifier: name, engine: "aurora-postgresql", masterUsername: "ferry",
+                                                   masterUserPassword: "not-a-secret-1", storageEncrypted: encrypted,
+                                                   kmsKeyID: key?.arn, tags: tags)
     }
 
-    /// `ferry worker` processes on this fixture's database and configuration.
-    func startWorkers(_ count: Int, name: String = "worker", crashAfterStep: String? = nil) throws -> [Process] {
+    /// `ferry worker` processes on this fixture's database and configuration. Without the configuration
+    /// (`withConfig: false`) a worker only performs steps (no scheduler, alert or RPO tasks, which make AWS
+    /// calls of their own), reaching the emulator through AWS_ENDPOINT_URL.
+    func startWorkers(_ count: Int, name: String = "worker", crashAfterStep: String? = nil, withConfig: Bool = true) throws -> [Process] {
         try (0..<count).map { index in
             try FerryProcess.start(
-                ["worker", "--config", configPath, "--worker-id", "\(name)-\(index)-\(suffix)", "--concurrency", "4", "--lease-seconds", "5"],
+                ["worker"] + (withConfig ? ["--config", configPath] : [])
+                    + ["--worker-id", "\(name)-\(index)-\(suffix)", "--concurrency", "4", "--lease-seconds", "5"],
                 environment: ["FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows, "FERRY_LOG_LEVEL": "info",
-                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": Self.endpoint!,
                               "FERRY_TEST_CRASH_AFTER_STEP": crashAfterStep ?? ""],
                 logFile: NSTemporaryDirectory() + "/\(name)-\(index)-\(suffix).log")
         }
@@ -99,6 +116,32 @@ struct DRFixture {
                 SELECT count(*) AS n FROM ferry.runs WHERE id = ANY(\(ids)::uuid[]) AND status NOT IN ('succeeded', 'failed', 'cancelled')
                 """).first!.decode("n")
             return unfinished == 0
+        }
+    }
+
+    /// Drives `runs` to their end in emulated time: whenever none of them is due or running, moves the
+    /// emulator's clock and the parked runs' wake-ups forward together to the next wake-up (and a few
+    /// seconds more, so runs due close together wake together). Snapshots and copies of time-mode regions
+    /// then take as long, in polls, as they would on AWS with the shipped poll policies.
+    func runInEmulatedTime(_ runs: [UUID], seconds: Double = 600) throws -> Bool {
+        let ids = runs.map(\.lowercasedString)
+        return try FerryProcess.waitUntil(seconds: seconds) {
+            let row = try connection.query("""
+                SELECT count(*) FILTER (WHERE status NOT IN ('succeeded', 'failed', 'cancelled')) AS unfinished,
+                    count(*) FILTER (WHERE status = 'running' OR (status IN ('pending', 'waiting') AND next_wake_at <= now())) AS busy,
+                    extract(epoch FROM min(next_wake_at) FILTER (WHERE status = 'waiting') - now())::float8 AS next_in
+                FROM ferry.runs WHERE id = ANY(\(ids)::uuid[])
+                """).first!
+            guard try row.decode("unfinished", as: Int.self) > 0 else { return true }
+            if try row.decode("busy", as: Int.self) == 0, let nextIn: Double = try row.decode("next_in"), nextIn > 0 {
+                let step = nextIn + 5
+                try emulator.advanceClock(seconds: step)
+                try connection.execute("""
+                    UPDATE ferry.runs SET next_wake_at = next_wake_at - make_interval(secs => \(step))
+                    WHERE status = 'waiting' AND id = ANY(\(ids)::uuid[])
+                    """)
+            }
+            return false
         }
     }
 

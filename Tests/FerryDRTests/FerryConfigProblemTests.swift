@@ -25,7 +25,7 @@ import Testing
             dr_region: us-east-1
             dr_kms_key: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
             alert_topic_arn: not-an-arn
-            copy_concurrency: 50
+            copy_slots: {instance: 50, cluster: 0}
             colour: blue
             defaults:
               schedule: "0 3 * * *"
@@ -51,8 +51,9 @@ import Testing
             "ferry.yaml:2: dr_region: the DR region must differ from primary_region",
             "ferry.yaml:3: dr_kms_key: \"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\": the key is in eu-west-1, but it must be in the DR region us-east-1",
             "ferry.yaml:4: alert_topic_arn: \"not-an-arn\": not an ARN (arn:partition:service:region:account:resource)",
-            "ferry.yaml:5: copy_concurrency: 50: must be 1-20",
-            "ferry.yaml:6: colour: unknown key (expected one of: alert_topic_arn, copy_concurrency, databases, defaults, dr_kms_key, dr_region, endpoints, primary_region)",
+            "ferry.yaml:5: copy_slots.instance: 50: must be 1-20",
+            "ferry.yaml:5: copy_slots.cluster: 0: must be 1-5",
+            "ferry.yaml:6: colour: unknown key (expected one of: alert_topic_arn, copy_slots, databases, defaults, dr_kms_key, dr_region, endpoints, primary_region)",
             "ferry.yaml:9: defaults.time_zone: \"Paris\": not an IANA time zone name (like Europe/Paris, America/New_York or UTC)",
             "ferry.yaml:10: defaults.retention: set days, count or both",
             "ferry.yaml:11: defaults.rpo: \"36\": expected a duration such as 90m, 36h, 7d or 1d12h (units d, h, m, s)",
@@ -149,6 +150,6 @@ import Testing
         #expect(settings.drillSchedule?.timeZone.identifier == "America/New_York")
         #expect(settings.snapshotPrefix == "ferry")
         #expect(settings.recoveryPointObjective == nil)
-        #expect(config.copyConcurrency == 20)
+        #expect(config.copySlots == CopySlots(instance: 20, cluster: 5), "AWS's limits")
     }
 }

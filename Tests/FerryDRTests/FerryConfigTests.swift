@@ -28,7 +28,7 @@ import Testing
         #expect(config.drRegion.name == "us-west-2")
         #expect(config.drKMSKey == .alias("alias/ferry-dr"))
         #expect(config.alertTopicARN.resource == "ferry-alerts")
-        #expect(config.copyConcurrency == 20)
+        #expect(config.copySlots == CopySlots(instance: 12, cluster: 5))
         #expect(config.databases.count == 3)
         let orders = config.databases[0]
         #expect(orders.selector == DatabaseSelector(kind: .instance, matcher: .identifier("orders-db")))

@@ -6,7 +6,7 @@ import Yams
 /// Turns a YAML document into a `FerryConfig`, reporting every problem in it at once.
 struct ConfigParser {
     static let topLevelKeys: Set<String> = [
-        "primary_region", "dr_region", "dr_kms_key", "alert_topic_arn", "endpoints", "copy_slots", "copy_concurrency", "defaults",
+        "primary_region", "dr_region", "dr_kms_key", "alert_topic_arn", "endpoints", "copy_slots", "defaults",
         "databases",
     ]
     static let selectorKeys: Set<String> = ["identifier", "pattern", "tagged", "kind"]
@@ -43,10 +43,6 @@ struct ConfigParser {
         let topic = reader.required("alert_topic_arn", in: top)
             .flatMap { reader.value($0, at: path.key("alert_topic_arn"), ARN.snsTopic(validating:)) }
         let endpoints = top["endpoints"].map { parseEndpoints($0, at: path.key("endpoints")) } ?? AWSEndpoints()
-        if let node = top["copy_concurrency"] {
-            reader.report("replaced by copy_slots: {instance: N, cluster: N} (copies in progress per kind; AWS allows 20 and 5)",
-                          at: path.key("copy_concurrency"), node: node)
-        }
         let copySlots = top["copy_slots"].map { parseCopySlots($0, at: path.key("copy_slots")) } ?? CopySlots()
         let defaults = top["defaults"].map { parseDefaults($0, at: path.key("defaults")) } ?? PartialSettings()
         let rules = reader.required("databases", in: top)

@@ -26,11 +26,14 @@ public struct DiscoveredDatabase: Sendable, Hashable {
     /// As RDS returns it (lower-case).
     public var identifier: String
     public var tags: [String: String]
+    /// Whether its storage is encrypted, when discovery read it.
+    public var encrypted: Bool?
 
-    public init(kind: DatabaseKind, identifier: String, tags: [String: String] = [:]) {
+    public init(kind: DatabaseKind, identifier: String, tags: [String: String] = [:], encrypted: Bool? = nil) {
         self.kind = kind
         self.identifier = identifier
         self.tags = tags
+        self.encrypted = encrypted
     }
 }
 

@@ -19,9 +19,9 @@ public struct DRRuntime: Sendable {
     public func discoverDatabases() throws -> [DiscoveredDatabase] {
         let rds = try aws.rds(region: config.primaryRegion.name)
         let instances = try rds.describeDBInstances().filter { $0.clusterIdentifier == nil }
-            .map { DiscoveredDatabase(kind: .instance, identifier: $0.identifier, tags: $0.tags) }
+            .map { DiscoveredDatabase(kind: .instance, identifier: $0.identifier, tags: $0.tags, encrypted: $0.storageEncrypted) }
         let clusters = try rds.describeDBClusters()
-            .map { DiscoveredDatabase(kind: .cluster, identifier: $0.identifier, tags: $0.tags) }
+            .map { DiscoveredDatabase(kind: .cluster, identifier: $0.identifier, tags: $0.tags, encrypted: $0.storageEncrypted) }
         return instances + clusters
     }
 

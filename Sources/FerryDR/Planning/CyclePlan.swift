@@ -29,6 +29,9 @@ public struct DatabasePlan: Sendable, Codable, Equatable {
     public var snapshotId: String
     public var copyId: String
     public var kmsKey: String
+    /// Whether the DR copy will be encrypted (under `kmsKey`), and why, in words.
+    public var copyEncrypted: Bool
+    public var copyEncryption: String
     /// Source option group → DR option group, applied to the copy when the snapshot has a mapped group.
     public var optionGroupMapping: [String: String]
     public var retention: Retention
@@ -40,6 +43,8 @@ public struct DatabasePlan: Sendable, Codable, Equatable {
         case snapshotId = "snapshot_id"
         case copyId = "copy_id"
         case kmsKey = "kms_key"
+        case copyEncrypted = "copy_encrypted"
+        case copyEncryption = "copy_encryption"
         case optionGroupMapping = "option_group_mapping"
         case retention
     }
@@ -81,9 +86,11 @@ extension DRRuntime {
             let existing = try RDSSnapshots(rds: drRDS, kind: input.kind).manualSnapshots(of: input.database).map {
                 SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
             }
+            let encryption = CopyEncryption(kind: input.kind, sourceEncrypted: protected.database.encrypted, kmsKey: input.kmsKey)
             return DatabasePlan(
                 database: input.database, kind: input.kind.rawValue, nextFireAt: fire, snapshotId: input.snapshotID,
-                copyId: input.copyID, kmsKey: input.kmsKey, optionGroupMapping: input.optionGroupMapping,
+                copyId: input.copyID, kmsKey: input.kmsKey, copyEncrypted: encryption.encrypted, copyEncryption: encryption.explanation,
+                optionGroupMapping: input.optionGroupMapping,
                 retention: retention(of: existing, after: input))
         }
         return CyclePlan(
@@ -106,5 +113,27 @@ extension DRRuntime {
                 createdAt: decision.snapshot.createdAt, reason: isNewCopy ? "this cycle's copy: \(decision.reason)" : decision.reason)
         }
         return DatabasePlan.Retention(delete: plan.delete.map(decision), keep: plan.keep.map(decision))
+    }
+}
+
+/// How a database's DR copy will be encrypted: a DB snapshot copy always under the DR key (an unencrypted
+/// instance's copy is encrypted on the way); an Aurora cluster snapshot copy only if the cluster is
+/// encrypted, because RDS refuses a KMS key for an unencrypted cluster snapshot.
+struct CopyEncryption {
+    var encrypted: Bool
+    var explanation: String
+
+    init(kind: DatabaseKind, sourceEncrypted: Bool?, kmsKey: String) {
+        switch (kind, sourceEncrypted) {
+        case (.cluster, false?):
+            encrypted = false
+            explanation = "unencrypted: Aurora cannot encrypt an unencrypted cluster snapshot while copying it (encrypt the cluster to get encrypted DR copies)"
+        case (.instance, false?):
+            encrypted = true
+            explanation = "encrypted under \(kmsKey) (the instance is unencrypted: its copy is encrypted on the way)"
+        default:
+            encrypted = true
+            explanation = "encrypted under \(kmsKey)"
+        }
     }
 }
