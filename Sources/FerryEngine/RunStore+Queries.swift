@@ -24,6 +24,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// Why the run stopped (its error, or who cancelled it) once it performs, or performed, its
+    /// compensation steps; `compensatedAt` is when they completed: what the run had made was undone.
+    public var stoppedAtStep: Int?
+    public var stopReason: String?
+    public var compensatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -46,6 +51,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
+        case stoppedAtStep = "stopped_at_step"
+        case stopReason = "stop_reason"
+        case compensatedAt = "compensated_at"
     }
 }
 
@@ -109,7 +117,7 @@ extension RunStore {
     private static let summaryColumns = """
         id, workflow, status::text, step_index, step_count, step_attempt, step_polls, last_error, definition_version,
         idempotency_key, concurrency_key, schedule_id, scheduled_for, lease_owner, next_wake_at, cancel_requested_by,
-        created_by, created_at, started_at, finished_at
+        created_by, created_at, started_at, finished_at, stopped_at_step, stop_reason, compensated_at
         """
 
     /// The newest runs first.
@@ -180,7 +188,8 @@ extension RunStore {
             leaseOwner: try row.decode("lease_owner"), nextWakeAt: try row.decode("next_wake_at"),
             cancelRequestedBy: try row.decode("cancel_requested_by"), createdBy: try row.decode("created_by"),
             createdAt: try row.decode("created_at"), startedAt: try row.decode("started_at"),
-            finishedAt: try row.decode("finished_at")
+            finishedAt: try row.decode("finished_at"), stoppedAtStep: try row.decode("stopped_at_step"), stopReason: try row.decode("stop_reason"),
+            compensatedAt: try row.decode("compensated_at")
         )
     }
 }

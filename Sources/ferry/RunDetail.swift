@@ -28,15 +28,22 @@ struct RunDetail: Encodable {
 
     static func load(_ run: RunSummary, runID: UUID, store: RunStore, catalog: WorkflowCatalog) throws -> RunDetail {
         let input = try store.runInput(id: runID)
-        let plan = try catalog.definition(version: run.definitionVersion, store: store).plan(input: input)
+        let definition = try catalog.definition(version: run.definitionVersion, store: store)
+        let mainPlan = try definition.plan(input: input)
+        // A run that stopped performs its compensation steps after its own.
+        let plan = mainPlan + (run.stoppedAtStep.map { definition.compensationPlan(stoppedAt: $0, plan: mainPlan) } ?? [])
         let checkpoints = Dictionary(try store.checkpoints(runID: runID).map { ($0.stepIndex, $0) }, uniquingKeysWith: { $1 })
         let steps = plan.enumerated().map { index, planned -> Step in
             if let done = checkpoints[index] {
                 return Step(index: index, name: planned.name, status: "succeeded", attempts: done.attempts, polls: done.polls,
                             startedAt: done.startedAt, finishedAt: done.finishedAt, output: done.output, error: nil)
             }
+            if index == run.stoppedAtStep {
+                return Step(index: index, name: planned.name, status: "stopped", attempts: 0, polls: 0, error: run.stopReason)
+            }
             guard index == run.stepIndex else {
-                return Step(index: index, name: planned.name, status: "pending", attempts: 0, polls: 0)
+                return Step(index: index, name: planned.name, status: run.stoppedAtStep.map { index < mainPlan.count && index > $0 } == true ? "skipped" : "pending",
+                            attempts: 0, polls: 0)
             }
             let status = switch run.status {
             case .waiting where run.stepAttempt > 0 && run.lastError != nil: "retrying"
@@ -56,6 +63,10 @@ struct RunDetail: Encodable {
         print("created   \(Output.timestamp(run.createdAt)) by \(run.createdBy)")
         print("finished  \(Output.timestamp(run.finishedAt))")
         if let error = run.lastError { print("error     \(error)") }
+        if let reason = run.stopReason {
+            let undone = run.compensatedAt.map { "undone at \(Output.timestamp($0))" } ?? "undoing what it made"
+            print("stopped   \(reason) (\(undone))")
+        }
         print("")
         Output.printTable(header: ["#", "STEP", "STATUS", "ATTEMPTS", "POLLS", "STARTED", "FINISHED", "OUTPUT/ERROR"], rows: steps.map { step in
             [String(step.index), step.name, step.status, String(step.attempts), String(step.polls),

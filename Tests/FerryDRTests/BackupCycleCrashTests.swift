@@ -37,6 +37,11 @@ struct BackupCycleCrashTests {
         }
         let attempts = try fleet.store.checkpoints(runID: run).first { $0.stepName == step }?.attempts
         #expect(attempts == 1, "a crash is not a failed attempt")
+        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let deleted = try fleet.connection.query("SELECT region, snapshot_id FROM ferry.snapshot_deletions WHERE run_id = \(run)")
+        #expect(try deleted.map { "\(try $0.decode("region", as: String.self))/\(try $0.decode("snapshot_id", as: String.self))" }
+                    == ["\(DRFixture.primary)/\(input.snapshotID)"], "the audit view lists the primary snapshot's deletion once")
+        #expect(try fleet.connection.query("SELECT 1 FROM ferry.snapshot_audit WHERE run_id = \(run) AND primary_snapshot_deleted = \(input.snapshotID)").count == 1)
     }
 
     @Test func workersKilledAtRandomDuringAFleetCycle() throws {
