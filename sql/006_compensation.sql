@@ -47,3 +47,16 @@ BEGIN
     ON CONFLICT (dedupe_key) DO NOTHING;
     RETURN NULL;
 END $$;
+
+-- A run that stops no longer wants the permits it was queued for: it leaves every line at once, so that it
+-- does not hold back the runs queued behind it while it undoes what it made.
+CREATE FUNCTION ferry.leave_semaphore_queues() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM ferry.semaphore_waiters w WHERE w.run_id = NEW.id;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER runs_stopped_leave_semaphore_queues
+    AFTER UPDATE OF stopped_at_step ON ferry.runs
+    FOR EACH ROW WHEN (OLD.stopped_at_step IS NULL AND NEW.stopped_at_step IS NOT NULL)
+    EXECUTE FUNCTION ferry.leave_semaphore_queues();

@@ -46,11 +46,17 @@ extension RunStore {
     }
 }
 
-/// A semaphore as `ferry.semaphores` holds it.
-public struct SemaphoreUse: Sendable, Equatable {
+/// A semaphore as `ferry.semaphores` holds it. JSON field names are snake_case.
+public struct SemaphoreUse: Sendable, Equatable, Codable {
     public var name: String
     public var permits: Int
     public var inUse: Int
     /// Runs queued for a permit.
     public var waiting: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, permits
+        case inUse = "in_use"
+        case waiting
+    }
 }

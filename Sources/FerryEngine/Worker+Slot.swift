@@ -56,8 +56,11 @@ extension Worker {
             guard mainPlan.count == claimed.stepCount else {
                 throw StepFailure.terminal("the definition plans \(mainPlan.count) steps but the run was started with \(claimed.stepCount)")
             }
-            if let stopped = claimed.compensation, definition.compensationPlan(stoppedAt: stopped.stoppedAtStep, plan: mainPlan).isEmpty {
-                throw StepFailure.terminal("the run stopped at step \(stopped.stoppedAtStep + 1), which the definition does not compensate")
+            if let stopped = claimed.compensation {
+                let undo = definition.compensationPlan(stoppedAt: stopped.stoppedAtStep, plan: mainPlan)
+                guard !undo.isEmpty, claimed.stepIndex < mainPlan.count + undo.count else {
+                    throw StepFailure.terminal("the run stopped at step \(stopped.stoppedAtStep + 1) and is at step \(claimed.stepIndex + 1), which its definition does not compensate")
+                }
             }
         } catch {
             let fence = LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: claimed.stepIndex,
@@ -93,9 +96,6 @@ extension Worker {
             ])
         }
         while true {
-            guard stepIndex < plan.count else {
-                throw StepFailure.terminal("run \(claimed.id.lowercasedString) is at step \(stepIndex + 1) of \(plan.count)")
-            }
             let step = plan[stepIndex]
             let fence = LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: stepIndex,
                                    stepName: step.name, workerID: configuration.workerID)

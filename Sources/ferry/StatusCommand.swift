@@ -6,7 +6,7 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Shows each protected database's newest DR snapshot, its age against the RPO, the last cycle and the next fire."
+        abstract: "Shows each protected database's newest DR snapshot, its age against the RPO, the last cycle and the next fire, and the copy pools."
     )
 
     @Flag(help: "Print JSON instead of a table.")
@@ -17,6 +17,13 @@ struct StatusCommand: ParsableCommand {
 
     struct Report: Encodable {
         var databases: [DatabaseStatus]
+        /// The copy pools (and any other semaphore): permits in use and runs waiting for one.
+        var copyPools: [SemaphoreUse]
+
+        enum CodingKeys: String, CodingKey {
+            case databases
+            case copyPools = "copy_pools"
+        }
     }
 
     func run() throws {
@@ -24,8 +31,9 @@ struct StatusCommand: ParsableCommand {
             let runtime = try config.runtime()
             let store = try database.store()
             let statuses = try RPOMonitor(connection: store.connection).statuses(of: try runtime.selectDatabases().protected, now: Date())
+            let pools = try store.semaphores()
             if json {
-                try Output.printJSON(Report(databases: statuses))
+                try Output.printJSON(Report(databases: statuses, copyPools: pools))
                 return
             }
             Output.printTable(
@@ -40,6 +48,12 @@ struct StatusCommand: ParsableCommand {
                         Output.timestamp(status.nextFireAt),
                     ]
                 })
+            if !pools.isEmpty {
+                print("")
+                Output.printTable(header: ["COPY POOL", "IN USE", "WAITING"], rows: pools.map { pool in
+                    [pool.name, "\(pool.inUse) of \(pool.permits)", String(pool.waiting)]
+                })
+            }
         }
     }
 

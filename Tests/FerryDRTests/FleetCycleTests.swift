@@ -108,4 +108,42 @@ struct FleetCycleTests {
               + "\(waitedForSlots) runs waited for a copy slot, \(perDatabase) RDS calls per database per cycle \(byAction), "
               + "wall time \(wallTime), primary snapshots left \(primaryLeft.count + clusterPrimaryLeft.count)")
     }
+
+    /// 130 of Ferry's earlier DR snapshots of one database: two pages of DescribeDBSnapshots. Retention with
+    /// count 2 deletes exactly the 129 oldest (the cycle's own copy makes 131), each recorded once.
+    @Test func retentionIsExactAcrossPages() throws {
+        let fleet = try DRFixture(primary: "ap-south-1", dr: "ap-southeast-1")
+        try fleet.emulator.configure(region: fleet.primaryRegion, ["snapshot_seconds": 60])
+        try fleet.emulator.configure(region: fleet.drRegion, ["manual_snapshots": 1000, "snapshot_seconds": 60, "copy_seconds": 600])
+        let database = "orders-\(fleet.suffix)"
+        try fleet.makeInstance(database)
+        try fleet.makeInstance(database, region: fleet.drRegion)
+        let drRDS = try fleet.rds(fleet.drRegion)
+        let earlier = (1...130).map { String(format: "ferry-\(database)-old%03d", $0) }
+        for identifier in earlier {
+            _ = try drRDS.createDBSnapshot(identifier: identifier, instanceIdentifier: database, tags: [
+                FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier",
+            ])
+        }
+        try fleet.emulator.advanceClock(seconds: 61)
+        let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
+                                                     store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let worker = try fleet.startWorkers(1, withConfig: false)[0]
+        defer { #expect(FerryProcess.stop(worker)) }
+        #expect(try fleet.runInEmulatedTime([run]))
+        #expect(try fleet.status(run)?.status == .succeeded)
+
+        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let remaining = try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual"))
+            .filter { $0.status != "deleting" }.map(\.identifier)
+        let kept = Set(remaining)
+        #expect(kept.count == 2 && kept.contains(input.copyID), "the cycle's copy and the newest earlier snapshot: \(kept.sorted())")
+        let deleted = try fleet.connection.query("""
+            SELECT snapshot_id FROM ferry.snapshot_deletions WHERE run_id = \(run) AND region = \(fleet.drRegion) ORDER BY snapshot_id
+            """).map { try $0.decode("snapshot_id", as: String.self) }
+        #expect(deleted.count == 129 && Set(deleted).count == 129)
+        #expect(Set(deleted).union(kept) == Set(earlier + [input.copyID]), "every snapshot is either kept or deleted once")
+        let output = try #require(try fleet.output(run, step: "cleanup"))
+        #expect(output["retention_deleted"]?.arrayValue?.count == 129)
+    }
 }
