@@ -42,8 +42,10 @@ ferry_start_moto() {
     unset AWS_SESSION_TOKEN AWS_PROFILE
 }
 
-# A second moto server whose new snapshots, instances and clusters stay creating/copying for 2 describes,
-# so the DR workflows' waiting paths run; exports FERRY_TEST_SLOW_AWS_ENDPOINT_URL.
+# A second moto server whose new snapshots, instances and clusters stay in progress (creating; a DB snapshot
+# copy pending then creating, a cluster snapshot copy copying) for 2 describes, so the DR workflows' waiting
+# paths run; exports FERRY_TEST_SLOW_AWS_ENDPOINT_URL. Both servers are scripts/rds_emulator.py on moto: its
+# control API (limits, time mode, clock, call counts per region) is under $URL/ferry-api/.
 ferry_start_slow_moto() {
     ferry_launch_moto FERRY_TEST_SLOW_AWS_ENDPOINT_URL 2
 }

@@ -69,7 +69,7 @@ struct CycleCompensationTests {
         defer { #expect(FerryProcess.stop(worker)) }
         #expect(try FerryProcess.waitUntil(seconds: 120) {
             try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
-            try fleet.emulator.advanceClock(seconds: 30)
+            try fleet.emulator.advanceClock(seconds: 30, regions: [fleet.primaryRegion, fleet.drRegion])
             return try fleet.status(run).map { $0.stepIndex == 3 && $0.status == .waiting } ?? false
         }, "the run waits for its copy")
         let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))

@@ -135,7 +135,7 @@ struct DRFixture {
             guard try row.decode("unfinished", as: Int.self) > 0 else { return true }
             if try row.decode("busy", as: Int.self) == 0, let nextIn: Double = try row.decode("next_in"), nextIn > 0 {
                 let step = nextIn + 5
-                try emulator.advanceClock(seconds: step)
+                try emulator.advanceClock(seconds: step, regions: [primaryRegion, drRegion])
                 try connection.execute("""
                     UPDATE ferry.runs SET next_wake_at = next_wake_at - make_interval(secs => \(step))
                     WHERE status = 'waiting' AND id = ANY(\(ids)::uuid[])

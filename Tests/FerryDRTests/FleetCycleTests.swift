@@ -33,7 +33,7 @@ struct FleetCycleTests {
         try fleet.makeInstance("other-\(suffix)", region: Self.dr)
         for index in 1...2 {
             let source = try primaryRDS.createDBSnapshot(identifier: "other-tool-\(index)-\(suffix)", instanceIdentifier: "other-\(suffix)")
-            try emulator.advanceClock(seconds: 301)
+            try emulator.advanceClock(seconds: 301, regions: [Self.primary, Self.dr])
             _ = try drRDS.copyDBSnapshot(.crossRegion(sourceARN: try #require(source.arn), targetIdentifier: "other-tool-\(index)-\(suffix)",
                                                       kmsKeyID: fleet.drKey.arn))
         }
@@ -125,7 +125,7 @@ struct FleetCycleTests {
                 FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier",
             ])
         }
-        try fleet.emulator.advanceClock(seconds: 61)
+        try fleet.emulator.advanceClock(seconds: 61, regions: [fleet.primaryRegion, fleet.drRegion])
         let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
                                                      store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let worker = try fleet.startWorkers(1, withConfig: false)[0]

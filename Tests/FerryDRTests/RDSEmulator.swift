@@ -14,9 +14,10 @@ struct RDSEmulator {
         _ = try request("POST", "/ferry-api/regions/\(region)", body: settings)
     }
 
-    /// Moves the emulator's clock forward (time-mode regions finish snapshots and copies by it).
-    func advanceClock(seconds: Double) throws {
-        _ = try request("POST", "/ferry-api/clock", body: ["advance_seconds": seconds])
+    /// Moves the clock of `regions` forward (time-mode regions finish snapshots and copies by it); only
+    /// those, so that tests running at the same time in other regions keep their own time.
+    func advanceClock(seconds: Double, regions: [String]) throws {
+        _ = try request("POST", "/ferry-api/clock", body: ["advance_seconds": seconds, "regions": regions])
     }
 
     /// RDS calls received, by region and action.
