@@ -75,6 +75,10 @@ Control API, on the server's port, JSON in and out (`wsgi(app)` wraps moto's WSG
   GET    /ferry-api/calls              {"<region>": {"<Action>": count}} for every RDS API call received;
                                        ?region=r for one region
   POST   /ferry-api/calls/reset        forgets the counts, of {"region": "r"} / {"regions": [...]} only if given
+  POST   /ferry-api/kills              {"region", "action", "pid", "skip": n}: once the (n+1)th call of that
+                                       action in that region has taken effect, and before it is answered,
+                                       SIGKILL process pid (crash tests: a worker dies between an AWS call and
+                                       what it records of it)
 
 A bad request answers 400 {"error": "..."}; an unknown path 404, a wrong method 405. Everything is per region so
 that tests running in parallel against one emulator isolate themselves by using regions nobody else uses (a
@@ -93,6 +97,7 @@ import binascii
 import json
 import math
 import os
+import signal
 import sys
 import threading
 import time
@@ -200,6 +205,7 @@ class Emulator:
         self.overrides: dict[str, dict[str, float]] = {}  # region → settings given through the control API
         self.advanced = 0.0  # seconds the clock of every region was advanced
         self.region_advanced: dict[str, float] = {}  # seconds one region's clock was advanced on its own
+        self.kills: list[dict[str, Any]] = []  # crash-test hooks: SIGKILL a caller after a call (POST /ferry-api/kills)
         self.calls: dict[str, dict[str, int]] = {}
 
     # ---- settings and clock
@@ -370,7 +376,9 @@ class Emulator:
                 counts = emulator.calls.setdefault(response.region, {})
                 action = response._get_action() or "(none)"
                 counts[action] = counts.get(action, 0) + 1
-                return original(response)
+                result = original(response)
+                emulator.kill_if_asked(response.region, action)
+                return result
 
         return call_action
 
@@ -543,13 +551,27 @@ class Emulator:
 
         return application
 
+    def kill_if_asked(self, region: str, action: str) -> None:
+        """A crash test's hook: after a call took effect and before its answer leaves, SIGKILL the caller."""
+        for hook in self.kills:
+            if hook["region"] == region and hook["action"] == action:
+                if hook["skip"] > 0:
+                    hook["skip"] -= 1
+                    return
+                self.kills.remove(hook)
+                try:
+                    os.kill(hook["pid"], signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+
     def control(self, request: Request) -> Any:
         parts = [part for part in request.path.split("/") if part][1:]
         method = request.method
         if parts == []:
             allow(method, "GET")
             return {"emulator": "ferry rds", "paths": ["/ferry-api/regions/<region>", "/ferry-api/clock",
-                                                       "/ferry-api/calls", "/ferry-api/calls/reset"]}
+                                                       "/ferry-api/calls", "/ferry-api/calls/reset", "/ferry-api/kills"]}
         if len(parts) == 2 and parts[0] == "regions":
             region = parts[1]
             allow(method, "GET", "POST", "DELETE")
@@ -569,6 +591,15 @@ class Emulator:
             if region is not None:
                 return {region: dict(sorted(self.calls.get(region, {}).items()))}
             return {region: dict(sorted(counts.items())) for region, counts in sorted(self.calls.items())}
+        if parts == ["kills"]:
+            allow(method, "POST")
+            body = json_body(request)
+            if not isinstance(body, dict) or not isinstance(body.get("region"), str) or not isinstance(body.get("action"), str) \
+                    or not isinstance(body.get("pid"), int) or not isinstance(body.get("skip", 0), int):
+                raise ControlError(400, 'expected {"region": str, "action": str, "pid": int, "skip": int}')
+            with self.lock:
+                self.kills.append({"region": body["region"], "action": body["action"], "pid": body["pid"], "skip": body.get("skip", 0)})
+            return {"kills": len(self.kills)}
         if parts == ["calls", "reset"]:
             allow(method, "POST")
             regions = regions_of(json_body(request, empty={}))

@@ -124,7 +124,11 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let status = try database.store().cancel(runID: try parseRunID(runID), actor: actor.actor)
-                print(status == .cancelled ? "cancelled \(runID)" : "cancel requested: \(runID) stops at its next step boundary")
+                switch status {
+                case .cancelled: print("cancelled \(runID)")
+                case .running: print("cancel requested: \(runID) stops at its next step boundary")
+                default: print("cancelling \(runID): undoing what it made first (ferry runs show \(runID))")
+                }
             }
         }
     }

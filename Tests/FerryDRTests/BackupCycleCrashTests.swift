@@ -44,6 +44,69 @@ struct BackupCycleCrashTests {
         #expect(try fleet.connection.query("SELECT 1 FROM ferry.snapshot_audit WHERE run_id = \(run) AND primary_snapshot_deleted = \(input.snapshotID)").count == 1)
     }
 
+    /// Where the emulator kills the worker: right after an AWS call took effect, before the worker hears the
+    /// answer, so before anything it records of the call (its checkpoint, its ledger confirmation). Each
+    /// case has regions of its own, so no other test's call sets it off.
+    struct KillPoint: CustomTestStringConvertible, Sendable {
+        var action: String
+        var inDRRegion: Bool
+        var primary: String
+        var dr: String
+        var testDescription: String { "after \(action) in the \(inDRRegion ? "DR" : "primary") region" }
+    }
+
+    /// The cycle that follows makes every call once more than needed at most, ends as if nothing happened,
+    /// and the audit views list each deletion once: the primary snapshot's, and the two retention deletions
+    /// of two earlier Ferry snapshots (retention count 2).
+    @Test(arguments: [
+        KillPoint(action: "CreateDBSnapshot", inDRRegion: false, primary: "us-east-2", dr: "us-west-1"),
+        KillPoint(action: "CopyDBSnapshot", inDRRegion: true, primary: "eu-west-2", dr: "eu-west-3"),
+        KillPoint(action: "DeleteDBSnapshot", inDRRegion: false, primary: "eu-north-1", dr: "eu-south-1"),
+        KillPoint(action: "DeleteDBSnapshot", inDRRegion: true, primary: "ap-east-1", dr: "me-south-1"),
+    ])
+    func killedRightAfterAnAWSCall(at point: KillPoint) throws {
+        let fleet = try DRFixture(primary: point.primary, dr: point.dr)
+        let database = "orders-\(fleet.suffix)"
+        try fleet.makeInstance(database)
+        try fleet.makeInstance(database, region: fleet.drRegion)
+        let drRDS = try fleet.rds(fleet.drRegion)
+        let earlier = (1...3).map { "ferry-\(database)-old\($0)" }
+        for identifier in earlier {
+            _ = try drRDS.createDBSnapshot(identifier: identifier, instanceIdentifier: database,
+                                           tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier"])
+        }
+        #expect(try FerryProcess.waitUntil(seconds: 10) {
+            try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database)).allSatisfy { $0.status == "available" }
+        })
+        let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
+                                                     store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let doomed = try fleet.startWorkers(1, name: "doomed", withConfig: false)[0]
+        try fleet.emulator.kill(doomed.processIdentifier, after: point.action, in: point.inDRRegion ? fleet.drRegion : fleet.primaryRegion)
+        #expect(try FerryProcess.waitUntil(seconds: 120) {
+            try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
+            return !doomed.isRunning
+        })
+        #expect(doomed.terminationReason == .uncaughtSignal, "the emulator killed the worker")
+        try fleet.connection.execute("UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now() WHERE status = 'running'")
+        let survivor = try fleet.startWorkers(1, name: "survivor", withConfig: false)[0]
+        defer { #expect(FerryProcess.stop(survivor)) }
+        #expect(try fleet.waitForRuns([run]))
+        let summary = try #require(try fleet.status(run))
+        #expect(summary.status == .succeeded, "\(summary.lastError ?? "")")
+
+        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        #expect(try fleet.rds(fleet.primaryRegion).describeDBSnapshot(identifier: input.snapshotID) == nil)
+        let kept = Set(try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual")).map(\.identifier))
+        #expect(kept == [input.copyID, earlier[2]], "retention count 2 keeps this copy and the newest earlier one")
+        let deletions = try fleet.connection.query("""
+            SELECT region, snapshot_id FROM ferry.snapshot_deletions WHERE run_id = \(run) ORDER BY region, snapshot_id
+            """).map { "\(try $0.decode("region", as: String.self))/\(try $0.decode("snapshot_id", as: String.self))" }
+        #expect(Set(deletions) == ["\(fleet.primaryRegion)/\(input.snapshotID)", "\(fleet.drRegion)/\(earlier[0])", "\(fleet.drRegion)/\(earlier[1])"])
+        #expect(deletions.count == 3, "each deletion listed once: \(deletions)")
+        let unconfirmed: Int = try fleet.connection.query("SELECT count(*)::int AS n FROM ferry.step_effects WHERE run_id = \(run) AND confirmed_at IS NULL").first!.decode("n")
+        #expect(unconfirmed == 0)
+    }
+
     @Test func workersKilledAtRandomDuringAFleetCycle() throws {
         let fleet = try DRFixture()
         let sfx = fleet.suffix

@@ -147,9 +147,9 @@ struct DRFixture {
 
     func status(_ run: UUID) throws -> RunSummary? { try store.run(id: run) }
 
-    /// `ferry ARGS` on this fixture's database and configuration.
-    func ferry(_ arguments: [String]) throws -> FerryProcess.Result {
-        try FerryProcess.run(arguments + ["--config", configPath], environment: [
+    /// `ferry ARGS` on this fixture's database and (for the commands that take one) configuration.
+    func ferry(_ arguments: [String], withConfig: Bool = true) throws -> FerryProcess.Result {
+        try FerryProcess.run(arguments + (withConfig ? ["--config", configPath] : []), environment: [
             "FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows,
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         ])

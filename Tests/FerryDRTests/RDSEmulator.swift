@@ -20,6 +20,12 @@ struct RDSEmulator {
         _ = try request("POST", "/ferry-api/clock", body: ["advance_seconds": seconds, "regions": regions])
     }
 
+    /// Crash tests: once the (`skip`+1)th `action` call in `region` has taken effect, and before it is
+    /// answered, the emulator SIGKILLs process `pid` (a worker dies between an AWS call and its record).
+    func kill(_ pid: Int32, after action: String, in region: String, skip: Int = 0) throws {
+        _ = try request("POST", "/ferry-api/kills", body: ["region": region, "action": action, "pid": Int(pid), "skip": skip])
+    }
+
     /// RDS calls received, by region and action.
     func calls() throws -> [String: [String: Int]] {
         let data = try request("GET", "/ferry-api/calls", body: nil)
