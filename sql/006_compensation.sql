@@ -24,7 +24,8 @@ ALTER TABLE ferry.runs
     ADD CONSTRAINT runs_compensated_when_finished CHECK (
         compensated_at IS NULL OR (stopped_at_step IS NOT NULL AND status = ends_as));
 
--- The alert of a compensated run names the step at which it stopped, not its last compensation step.
+-- The alert of a compensated run names the step at which it stopped, not its last compensation step (nor,
+-- when no event names that step, as after an operator's cancel, the position of a compensation step).
 CREATE OR REPLACE FUNCTION ferry.alert_run_failed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     database text := NEW.input->>'database';
@@ -33,7 +34,7 @@ BEGIN
     SELECT e.step_name INTO step FROM ferry.events e
     WHERE e.run_id = NEW.id AND e.step_name IS NOT NULL AND (NEW.stopped_at_step IS NULL OR e.kind = 'run.compensating')
     ORDER BY e.id DESC LIMIT 1;
-    step := coalesce(step, format('%s of %s', NEW.step_index + 1, NEW.step_count));
+    step := coalesce(step, format('%s of %s', coalesce(NEW.stopped_at_step, NEW.step_index) + 1, NEW.step_count));
     INSERT INTO ferry.alerts (kind, subject, message, dedupe_key, run_id, database)
     VALUES (
         'run_failed',
@@ -49,10 +50,12 @@ BEGIN
 END $$;
 
 -- A run that stops no longer wants the permits it was queued for: it leaves every line at once, so that it
--- does not hold back the runs queued behind it while it undoes what it made.
+-- does not hold back the runs queued behind it while it undoes what it made, and passes its turn on (it
+-- may have been woken for a free permit it will now never take). The permits it holds it keeps until it
+-- finishes: what they protect may be in use until its compensation is done.
 CREATE FUNCTION ferry.leave_semaphore_queues() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM ferry.semaphore_waiters w WHERE w.run_id = NEW.id;
+    PERFORM ferry.leave_semaphore_lines(NEW.id);
     RETURN NULL;
 END $$;
 

@@ -30,8 +30,18 @@ extension RunStore {
     }
 
     /// Gives back the run's permit of `semaphore` (nothing if it holds none) and wakes the next run in line.
-    public func releasePermit(of semaphore: String, runID: UUID) throws {
-        try connection.execute("SELECT ferry.release_permits(\(runID), \(semaphore))")
+    /// Fenced like every write of a step: a worker that lost the lease must not free a permit that the run's
+    /// new worker relies on. Throws `LeaseLost` if the fence no longer holds.
+    public func releasePermit(of semaphore: String, fence: LeaseFence) throws {
+        let rows = try connection.query("""
+            WITH fenced AS (
+                SELECT id FROM ferry.runs
+                WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND status = 'running' AND lease_expires_at > now()
+                FOR SHARE
+            )
+            SELECT ferry.release_permits(id, \(semaphore)) AS released FROM fenced
+            """)
+        if rows.isEmpty { throw LeaseLost(runID: fence.runID) }
     }
 
     /// Every semaphore with its permits in use, by name.

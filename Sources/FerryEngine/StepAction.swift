@@ -82,8 +82,10 @@ public final class StepSession {
         try store.acquirePermit(of: semaphore, permits: permits, fence: fence)
     }
 
+    /// Gives the run's permit of `semaphore` back (nothing if it holds none). Throws `LeaseLost` if the
+    /// run's lease was lost: the permit is then the run's new worker's.
     public func releasePermit(of semaphore: String) throws {
-        try store.releasePermit(of: semaphore, runID: fence.runID)
+        try store.releasePermit(of: semaphore, fence: fence)
     }
 
     /// Records `effect` before the step makes it (see `StepEffect`).

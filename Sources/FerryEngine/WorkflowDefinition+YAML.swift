@@ -52,17 +52,23 @@ extension WorkflowDefinition {
             }
         }
         var compensation: [CompensationStep] = []
+        var compensationNames: Set<String> = []
         if let node = document["compensation"], let list = reader.sequence(node, at: root.key("compensation")) {
             for (index, undoNode) in list.enumerated() {
                 let path = root.key("compensation").index(index)
                 let keys: Set<String> = ["name", "action", "retry", "poll", "timeout", "from", "through"]
-                guard let mapping = reader.mapping(undoNode, at: path, allowedKeys: keys),
-                      let undo = readCompensation(mapping, steps: steps, reader: reader, defaults: defaults, knownActions: knownActions)
-                else { continue }
-                if steps.contains(where: { $0.name == undo.step.name }) || compensation.contains(where: { $0.step.name == undo.step.name }) {
-                    reader.report("\"\(undo.step.name)\" is already the name of a step", at: path.key("name"), node: mapping["name"])
+                guard let mapping = reader.mapping(undoNode, at: path, allowedKeys: keys) else { continue }
+                // The step and its range are read and checked apart, so that every problem of both is reported.
+                let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions)
+                if let name = step?.name {
+                    if steps.contains(where: { $0.name == name }) || compensationNames.contains(name) {
+                        reader.report("\"\(name)\" is already the name of a step", at: path.key("name"), node: mapping["name"])
+                    }
+                    compensationNames.insert(name)
                 }
-                compensation.append(undo)
+                if let undo = readCompensation(mapping, step: step, steps: steps, reader: reader) {
+                    compensation.append(undo)
+                }
             }
         }
         try reader.throwIfProblems()
@@ -72,12 +78,12 @@ extension WorkflowDefinition {
         )
     }
 
-    /// A compensation step: a step (name, action, policies) with the range of steps whose stop it undoes.
+    /// A compensation step: a step (name, action, policies; read by the caller) with the range of steps whose
+    /// stop it undoes. Both ends are checked, whatever is wrong with either or with the step.
     private static func readCompensation(
-        _ mapping: YAMLMapping, steps: [StepDefinition], reader: YAMLReader, defaults: StepDefaults, knownActions: Set<String>
+        _ mapping: YAMLMapping, step: StepDefinition?, steps: [StepDefinition], reader: YAMLReader
     ) -> CompensationStep? {
         let path = mapping.path
-        let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions)
         func stepIndex(_ key: String) -> Int?? {
             guard let node = mapping[key] else { return .some(nil) }
             guard let text = reader.string(node, at: path.key(key)) else { return nil }
@@ -88,9 +94,10 @@ extension WorkflowDefinition {
             }
             return .some(index)
         }
-        guard reader.required("from", in: mapping) != nil, case let from?? = stepIndex("from"), case let through? = stepIndex("through") else {
-            return nil
-        }
+        let hasFrom = reader.required("from", in: mapping) != nil
+        let first = stepIndex("from")
+        let last = stepIndex("through")
+        guard hasFrom, case let from?? = first, case let through? = last else { return nil }
         if let through, through < from {
             reader.report("must not come before \"from\" (\(steps[from].name))", at: path.key("through"), node: mapping["through"])
         }

@@ -14,7 +14,9 @@ struct EngineFixture {
         .appendingPathComponent("../../CrashTestWorker/workflows").standardized.path
     static let shippedWorkflows = URL(fileURLWithPath: #filePath)
         .appendingPathComponent("../../../workflows").standardized.path
-    static let knownActions: Set<String> = ["noop.sleep", "test.effect", "test.wait_once"]
+    static let knownActions: Set<String> = [
+        "noop.sleep", "test.effect", "test.wait_once", "test.step", "test.hold_permit", "test.undo",
+    ]
 
     init() throws {
         url = try TestDatabase.create()
@@ -23,12 +25,14 @@ struct EngineFixture {
         try connection.executeScript(unsafeSQL: """
             CREATE TABLE crash_test_effects (
                 run_id uuid NOT NULL, step_name text NOT NULL, executions integer NOT NULL DEFAULT 1,
-                PRIMARY KEY (run_id, step_name))
+                PRIMARY KEY (run_id, step_name));
+            CREATE TABLE crash_test_failing_steps (step_name text PRIMARY KEY);
             """)
         store = RunStore(connection: connection)
         let crash = try WorkflowCatalog.load(directory: Self.crashTestWorkflows, knownActions: Self.knownActions)
         let noop = try WorkflowDefinition.load(path: Self.shippedWorkflows + "/noop.yaml", knownActions: Self.knownActions)
-        catalog = WorkflowCatalog(definitions: [crash.definition(named: "crash-test")!, noop], knownActions: Self.knownActions)
+        catalog = WorkflowCatalog(definitions: [crash.definition(named: "crash-test")!, crash.definition(named: "compensate-test")!, noop],
+                                  knownActions: Self.knownActions)
         try catalog.register(in: store)
     }
 
@@ -56,5 +60,39 @@ struct EngineFixture {
             executable: FerryProcess.siblingBinary("FerryCrashTestWorker"),
             logFile: NSTemporaryDirectory() + "/\(id).log"
         )
+    }
+}
+
+extension EngineFixture {
+    /// The fence of a claimed run's current step, named as the worker names it (a compensation step once
+    /// the run has stopped).
+    func fence(of claimed: ClaimedRun, worker: String) throws -> LeaseFence {
+        let definition = try catalog.definition(version: claimed.definitionVersion, store: store)
+        var plan = try definition.plan(input: claimed.input)
+        if let stopped = claimed.compensation {
+            plan += definition.compensationPlan(stoppedAt: stopped.stoppedAtStep, plan: plan)
+        }
+        return LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: claimed.stepIndex,
+                          stepName: plan[claimed.stepIndex].name, workerID: worker)
+    }
+
+    /// Claims the run due longest as `worker`; fails the test if none is due.
+    func claim(as worker: String, leaseSeconds: Double = 300) throws -> (run: ClaimedRun, fence: LeaseFence) {
+        guard let claimed = try store.claim(workerID: worker, leaseSeconds: leaseSeconds) else {
+            throw OperatorError(message: "no run was due for \(worker)")
+        }
+        return (claimed, try fence(of: claimed, worker: worker))
+    }
+
+    /// Makes the run's lease expire now, as if its worker had stopped heartbeating.
+    func expireLease(of run: UUID) throws {
+        try connection.execute("""
+            UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now() WHERE id = \(run) AND status = 'running'
+            """)
+    }
+
+    /// The names of the run's events, oldest first.
+    func eventKinds(_ run: UUID) throws -> [String] {
+        try connection.query("SELECT kind FROM ferry.events WHERE run_id = \(run) ORDER BY id").map { try $0.decode("kind") }
     }
 }

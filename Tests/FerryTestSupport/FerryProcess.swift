@@ -6,10 +6,12 @@ public enum FerryProcess {
         ProcessInfo.processInfo.environment["FERRY_BIN"] ?? siblingBinary("ferry")
     }
 
-    /// A binary built next to the test bundle (`.build/debug/NAME`).
+    /// A binary built next to the test bundle (`.build/debug/NAME`, or under any `--scratch-path`: on Linux
+    /// the test runner is an executable in the build directory itself).
     public static func siblingBinary(_ name: String) -> String {
         let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
-        for directory in [bundle, bundle.deletingLastPathComponent()] {
+        let runner = Bundle.main.executableURL?.deletingLastPathComponent()
+        for directory in [runner, bundle, bundle.deletingLastPathComponent()].compactMap(\.self) {
             let candidate = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
