@@ -116,4 +116,43 @@ struct BackupCycleIntegrationTests {
         #expect(summary.lastError?.contains("was not made by this run") == true)
         #expect(try fleet.rds(DRFixture.primary).describeDBSnapshot(identifier: names.source) != nil, "and it is not deleted")
     }
+
+    /// Unencrypted sources: the instance's copy is encrypted under the DR key on the way; the Aurora cluster's
+    /// copy is made without a key (RDS, and the emulator, refuse one for an unencrypted cluster snapshot),
+    /// and `ferry plan` says so beforehand.
+    @Test func unencryptedSourcesAreCopiedAsPlanned() throws {
+        let fleet = try DRFixture()
+        let sfx = fleet.suffix
+        try fleet.makeInstance("orders-\(sfx)", encrypted: false)
+        try fleet.makeCluster("billing-\(sfx)", encrypted: false)
+
+        let plan = try fleet.ferry(["plan", "orders-\(sfx)", "billing-\(sfx)", "--json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        let plans = Dictionary(uniqueKeysWithValues: (document["databases"] as? [[String: Any]] ?? []).map { ($0["database"] as? String ?? "", $0) })
+        #expect(plans["orders-\(sfx)"]?["copy_encrypted"] as? Bool == true)
+        #expect((plans["orders-\(sfx)"]?["copy_encryption"] as? String)?.contains("encrypted on the way") == true)
+        #expect(plans["billing-\(sfx)"]?["copy_encrypted"] as? Bool == false)
+        #expect((plans["billing-\(sfx)"]?["copy_encryption"] as? String)?.hasPrefix("unencrypted: Aurora cannot encrypt") == true)
+
+        let protected = try ["orders-\(sfx)", "billing-\(sfx)"].map { try fleet.runtime.protectedDatabase($0) }
+        let runs = try protected.map {
+            try fleet.runtime.startBackupCycle(of: $0, scheduledFor: Date(), store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        }
+        let workers = try fleet.startWorkers(1)
+        defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        #expect(try fleet.waitForRuns(runs))
+        let drRDS = try fleet.rds(DRFixture.dr)
+        for (run, database) in zip(runs, protected) {
+            let summary = try #require(try fleet.status(run))
+            #expect(summary.status == .succeeded, "\(database.database.identifier): \(summary.lastError ?? "")")
+            let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+            let copy = try #require(try RDSSnapshots(rds: drRDS, kind: database.database.kind).describe(input.copyID))
+            if database.database.kind == .instance {
+                #expect(copy.encrypted && copy.kmsKeyID?.contains(fleet.drKey.keyID) == true, "encrypted under the DR key on the way")
+            } else {
+                #expect(!copy.encrypted, "an unencrypted cluster's copy stays unencrypted")
+            }
+        }
+    }
 }
