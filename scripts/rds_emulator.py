@@ -59,10 +59,12 @@ Control API, on the server's port, JSON in and out (`wsgi(app)` wraps moto's WSG
   GET    /ferry-api/regions/<region>   the settings in force: {"region", "mode": "polls"|"time", "now",
                                        "manual_snapshots", "manual_cluster_snapshots", "instance_copies",
                                        "cluster_copies", "db_instances", "db_clusters", "snapshot_seconds",
-                                       "copy_seconds", "instance_seconds", "snapshot_polls", "instance_polls"}
+                                       "copy_seconds", "instance_seconds", "page_size", "snapshot_polls",
+                                       "instance_polls"}
                                        (db_instances / db_clusters are reported by DescribeAccountAttributes, not
-                                       enforced; limits are whole numbers, seconds numbers, all >= 0)
-  POST   /ferry-api/regions/<region>   any of the settings above from "manual_snapshots" to "instance_seconds":
+                                       enforced; limits are whole numbers, seconds numbers, all >= 0; page_size,
+                                       20-100, caps every describe page of the region whatever MaxRecords asks)
+  POST   /ferry-api/regions/<region>   any of the settings above from "manual_snapshots" to "page_size":
                                        overrides them for the region (the destination region for copy limits)
                                        and switches the region to time mode (seconds default to 0); returns GET's
   DELETE /ferry-api/regions/<region>   back to AWS's limits and poll mode; returns GET's
@@ -123,7 +125,10 @@ AWS_LIMITS: dict[str, int] = {
 }
 # Time mode: how long things take in a region configured through the control API, unless it says otherwise.
 TIME_DEFAULTS: dict[str, float] = {"snapshot_seconds": 0, "copy_seconds": 0, "instance_seconds": 0}
-SETTINGS = (*AWS_LIMITS, *TIME_DEFAULTS)
+# The most items a describe page of the region holds, whatever MaxRecords asks: 20 tests paging at its
+# smallest (what a caller asking for MaxRecords=20 would see).
+PAGING_DEFAULTS: dict[str, int] = {"page_size": 100}
+SETTINGS = (*AWS_LIMITS, *TIME_DEFAULTS, *PAGING_DEFAULTS)
 
 PAGE_DEFAULT, PAGE_MIN, PAGE_MAX = 100, 20, 100
 IN_PROGRESS = ("pending", "creating", "copying")
@@ -214,7 +219,7 @@ class Emulator:
         return region in self.overrides
 
     def settings(self, region: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {**AWS_LIMITS, **TIME_DEFAULTS, **self.overrides.get(region, {})}
+        merged: dict[str, Any] = {**AWS_LIMITS, **TIME_DEFAULTS, **PAGING_DEFAULTS, **self.overrides.get(region, {})}
         return merged
 
     def now(self, region: str) -> float:
@@ -231,7 +236,10 @@ class Emulator:
         if unknown:
             raise ControlError(400, f"unknown settings {unknown}; known: {list(SETTINGS)}")
         for key, value in body.items():
-            if key in AWS_LIMITS:
+            if key in PAGING_DEFAULTS:
+                if isinstance(value, bool) or not isinstance(value, int) or not PAGE_MIN <= value <= PAGE_MAX:
+                    raise ControlError(400, f"{key} must be a whole number from {PAGE_MIN} to {PAGE_MAX}, not {value!r}")
+            elif key in AWS_LIMITS:
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ControlError(400, f"{key} must be a whole number >= 0, not {value!r}")
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value):
@@ -479,7 +487,7 @@ class Emulator:
 
         def make(original: Callable[[RDSResponse], Any]) -> Callable[[RDSResponse], Any]:
             def describe(response: RDSResponse) -> Any:
-                max_records = page_size(response.params.get("MaxRecords"))
+                max_records = min(page_size(response.params.get("MaxRecords")), emulator.settings(response.region)["page_size"])
                 after = decode_marker(response.params.get("Marker"))
                 result = original(response)  # moto's describe; for instances a PaginatedResult not yet paginated
                 items = sorted(result.result[key], key=order)

@@ -105,7 +105,6 @@ extension Worker {
             }
             let event = performStep(step, of: claimed, fence: fence, failedAttempts: failedAttempts, polls: polls,
                                     outputs: outputs, compensation: compensation, store: store, logger: logger)
-            if case .completed = event, step.definition.name == crashAfterStep { kill(getpid(), SIGKILL) }
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
             let transition = RunStateMachine.transition(state: state, step: step.definition, event: event,

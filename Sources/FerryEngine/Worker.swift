@@ -41,9 +41,6 @@ public final class Worker: Sendable {
     /// Observes each checkpoint's latency in seconds (for the benchmark).
     let checkpointObserver: (@Sendable (Double) -> Void)?
     let periodicTasks: [PeriodicTask]
-    /// Failpoint for crash tests: `FERRY_TEST_CRASH_AFTER_STEP=NAME` kills the process with SIGKILL after
-    /// step NAME's action returned and before its checkpoint — the window that idempotent steps must survive.
-    let crashAfterStep = ProcessInfo.processInfo.environment["FERRY_TEST_CRASH_AFTER_STEP"]
 
     public init(
         configuration: WorkerConfiguration, catalog: WorkflowCatalog, actions: ActionRegistry, logger: Logger,

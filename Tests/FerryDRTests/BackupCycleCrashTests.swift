@@ -9,60 +9,30 @@ import Testing
 /// snapshot for the cycle and no leftover primary snapshot.
 @Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))
 struct BackupCycleCrashTests {
-    /// Killed after each step's AWS call and before its checkpoint: the step runs again, finds what it made
-    /// (the snapshot, the copy) or what it already removed, and the cycle ends as if nothing happened.
-    @Test(arguments: ["snapshot", "copy", "cleanup"])
-    func killedBetweenTheAWSCallAndTheCheckpoint(step: String) throws {
-        let fleet = try DRFixture()
-        let database = "orders-\(fleet.suffix)"
-        try fleet.makeInstance(database)
-        let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
-                                                     store: fleet.store, catalog: fleet.catalog, actor: "test").runID
-        let doomed = try fleet.startWorkers(1, name: "doomed", crashAfterStep: step)[0]
-        #expect(try FerryProcess.waitUntil(seconds: 120) {
-            try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
-            return !doomed.isRunning
-        })
-        #expect(doomed.terminationReason == .uncaughtSignal, "the worker died in the window")
-        try fleet.connection.execute("UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now() WHERE status = 'running'")
-        let survivor = try fleet.startWorkers(1, name: "survivor")[0]
-        defer { #expect(FerryProcess.stop(survivor)) }
-        #expect(try fleet.waitForRuns([run]))
-        #expect(try fleet.status(run)?.status == .succeeded)
-        let drSnapshots = try RDSSnapshots(rds: try fleet.rds(DRFixture.dr), kind: .instance).manualSnapshots(of: database)
-        #expect(drSnapshots.count == 1 && drSnapshots.first?.tags[FerryTags.runID] == run.lowercasedString)
-        #expect(try RDSSnapshots(rds: try fleet.rds(DRFixture.primary), kind: .instance).manualSnapshots(of: database).isEmpty)
-        if step == "snapshot" {
-            #expect(try fleet.output(run, step: "snapshot")?["created"] == false, "the second attempt found the snapshot the first made")
-        }
-        let attempts = try fleet.store.checkpoints(runID: run).first { $0.stepName == step }?.attempts
-        #expect(attempts == 1, "a crash is not a failed attempt")
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
-        let deleted = try fleet.connection.query("SELECT region, snapshot_id FROM ferry.snapshot_deletions WHERE run_id = \(run)")
-        #expect(try deleted.map { "\(try $0.decode("region", as: String.self))/\(try $0.decode("snapshot_id", as: String.self))" }
-                    == ["\(DRFixture.primary)/\(input.snapshotID)"], "the audit view lists the primary snapshot's deletion once")
-        #expect(try fleet.connection.query("SELECT 1 FROM ferry.snapshot_audit WHERE run_id = \(run) AND primary_snapshot_deleted = \(input.snapshotID)").count == 1)
-    }
-
     /// Where the emulator kills the worker: right after an AWS call took effect, before the worker hears the
     /// answer, so before anything it records of the call (its checkpoint, its ledger confirmation). Each
     /// case has regions of its own, so no other test's call sets it off.
     struct KillPoint: CustomTestStringConvertible, Sendable {
         var action: String
         var inDRRegion: Bool
+        /// Calls of `action` let through before the fatal one.
+        var skip = 0
         var primary: String
         var dr: String
-        var testDescription: String { "after \(action) in the \(inDRRegion ? "DR" : "primary") region" }
+        var testDescription: String { "after \(action) #\(skip + 1) in the \(inDRRegion ? "DR" : "primary") region" }
     }
 
-    /// The cycle that follows makes every call once more than needed at most, ends as if nothing happened,
-    /// and the audit views list each deletion once: the primary snapshot's, and the two retention deletions
-    /// of two earlier Ferry snapshots (retention count 2).
+    /// Killed right after each side effect of the cycle: the snapshot, the copy, cleanup's deletion of the
+    /// primary snapshot, and its first and last retention deletions (of two earlier Ferry snapshots, with
+    /// retention count 2); the last call of each step is also the last moment before its checkpoint. The run
+    /// resumed by another worker finds what the dead one made, ends as if nothing happened, and the audit
+    /// views list each deletion once.
     @Test(arguments: [
         KillPoint(action: "CreateDBSnapshot", inDRRegion: false, primary: "us-east-2", dr: "us-west-1"),
         KillPoint(action: "CopyDBSnapshot", inDRRegion: true, primary: "eu-west-2", dr: "eu-west-3"),
         KillPoint(action: "DeleteDBSnapshot", inDRRegion: false, primary: "eu-north-1", dr: "eu-south-1"),
         KillPoint(action: "DeleteDBSnapshot", inDRRegion: true, primary: "ap-east-1", dr: "me-south-1"),
+        KillPoint(action: "DeleteDBSnapshot", inDRRegion: true, skip: 1, primary: "ap-east-2", dr: "me-central-1"),
     ])
     func killedRightAfterAnAWSCall(at point: KillPoint) throws {
         let fleet = try DRFixture(primary: point.primary, dr: point.dr)
@@ -81,7 +51,8 @@ struct BackupCycleCrashTests {
         let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
                                                      store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let doomed = try fleet.startWorkers(1, name: "doomed", withConfig: false)[0]
-        try fleet.emulator.kill(doomed.processIdentifier, after: point.action, in: point.inDRRegion ? fleet.drRegion : fleet.primaryRegion)
+        try fleet.emulator.kill(doomed.processIdentifier, after: point.action, in: point.inDRRegion ? fleet.drRegion : fleet.primaryRegion,
+                                skip: point.skip)
         #expect(try FerryProcess.waitUntil(seconds: 120) {
             try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
             return !doomed.isRunning
@@ -105,6 +76,12 @@ struct BackupCycleCrashTests {
         #expect(deletions.count == 3, "each deletion listed once: \(deletions)")
         let unconfirmed: Int = try fleet.connection.query("SELECT count(*)::int AS n FROM ferry.step_effects WHERE run_id = \(run) AND confirmed_at IS NULL").first!.decode("n")
         #expect(unconfirmed == 0)
+        if point.action == "CreateDBSnapshot" {
+            #expect(try fleet.output(run, step: "snapshot")?["created"] == false, "the second attempt found the snapshot the first made")
+        }
+        let checkpoints = try fleet.store.checkpoints(runID: run)
+        #expect(checkpoints.map(\.stepName) == ["snapshot", "await_snapshot", "copy", "await_copy", "cleanup"])
+        #expect(checkpoints.allSatisfy { $0.attempts == 1 }, "a crash is not a failed attempt")
     }
 
     @Test func workersKilledAtRandomDuringAFleetCycle() throws {

@@ -12,8 +12,8 @@ struct CycleCompensationTests {
     /// The DR region's manual-snapshot quota is used up (1 of 1): RDS refuses the copy with
     /// SnapshotQuotaExceeded, DescribeAccountAttributes says the quota is used up, the cycle fails with an
     /// alert naming the region and the quota, and deletes its primary snapshot first. The worker doing
-    /// that is killed after the delete and before the checkpoint: another finishes, and the deletion is
-    /// recorded once.
+    /// that is killed right after the delete took effect, before it could confirm it: another finishes, and
+    /// the deletion is recorded once.
     @Test func aUsedUpQuotaFailsTheCycleWhichDeletesItsSnapshotOnceThoughKilledWhileDoingSo() throws {
         let fleet = try DRFixture(primary: "ca-central-1", dr: "sa-east-1")
         try fleet.emulator.configure(region: fleet.drRegion, ["manual_snapshots": 1])
@@ -23,12 +23,14 @@ struct CycleCompensationTests {
         _ = try fleet.rds(fleet.drRegion).createDBSnapshot(identifier: "someone-\(fleet.suffix)", instanceIdentifier: "other-\(fleet.suffix)")
         let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
                                                      store: fleet.store, catalog: fleet.catalog, actor: "test").runID
-        let doomed = try fleet.startWorkers(1, name: "doomed", crashAfterStep: "discard_snapshot", withConfig: false)[0]
+        let doomed = try fleet.startWorkers(1, name: "doomed", withConfig: false)[0]
+        // The emulator kills the worker once discard_snapshot's delete took effect, before the worker hears of it.
+        try fleet.emulator.kill(doomed.processIdentifier, after: "DeleteDBSnapshot", in: fleet.primaryRegion)
         #expect(try FerryProcess.waitUntil(seconds: 120) {
             try fleet.connection.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
             return !doomed.isRunning
         })
-        #expect(doomed.terminationReason == .uncaughtSignal, "the worker died between the delete and its checkpoint")
+        #expect(doomed.terminationReason == .uncaughtSignal, "the worker died between the delete and what it records of it")
         try fleet.connection.execute("UPDATE ferry.runs SET lease_expires_at = now(), next_wake_at = now() WHERE status = 'running'")
         let survivor = try fleet.startWorkers(1, name: "survivor", withConfig: false)[0]
         defer { #expect(FerryProcess.stop(survivor)) }

@@ -94,14 +94,13 @@ struct DRFixture {
     /// `ferry worker` processes on this fixture's database and configuration. Without the configuration
     /// (`withConfig: false`) a worker only performs steps (no scheduler, alert or RPO tasks, which make AWS
     /// calls of their own), reaching the emulator through AWS_ENDPOINT_URL.
-    func startWorkers(_ count: Int, name: String = "worker", crashAfterStep: String? = nil, withConfig: Bool = true) throws -> [Process] {
+    func startWorkers(_ count: Int, name: String = "worker", withConfig: Bool = true) throws -> [Process] {
         try (0..<count).map { index in
             try FerryProcess.start(
                 ["worker"] + (withConfig ? ["--config", configPath] : [])
                     + ["--worker-id", "\(name)-\(index)-\(suffix)", "--concurrency", "4", "--lease-seconds", "5"],
                 environment: ["FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows, "FERRY_LOG_LEVEL": "info",
-                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": Self.endpoint!,
-                              "FERRY_TEST_CRASH_AFTER_STEP": crashAfterStep ?? ""],
+                              "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": Self.endpoint!],
                 logFile: NSTemporaryDirectory() + "/\(name)-\(index)-\(suffix).log")
         }
     }

@@ -7,7 +7,8 @@ import Testing
 
 /// A fleet larger than a page and than AWS's copy limits, against the emulator modelling RDS in time mode:
 /// snapshots take 5 minutes and copies an hour of emulated time, two copies by another tool are in
-/// progress into the DR region, and 700 snapshots of other databases sit there.
+/// progress into the DR region, 700 snapshots of other databases sit there, and every describe page there
+/// holds 20 items at most.
 @Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))
 struct FleetCycleTests {
     static let primary = "eu-west-1"
@@ -20,7 +21,7 @@ struct FleetCycleTests {
         let fleet = try DRFixture(databases: "  - tagged: {fleet: \"\(suffix)\"}", primary: Self.primary, dr: Self.dr)
         let emulator = fleet.emulator
         try emulator.configure(region: Self.primary, ["snapshot_seconds": 300])
-        try emulator.configure(region: Self.dr, ["manual_snapshots": 1000, "snapshot_seconds": 300, "copy_seconds": 3600])
+        try emulator.configure(region: Self.dr, ["manual_snapshots": 1000, "snapshot_seconds": 300, "copy_seconds": 3600, "page_size": 20])
 
         let instanceNames = (1...Self.instances).map { "fleet\($0)-\(suffix)" }
         let clusterNames = (1...Self.clusters).map { "aurora\($0)-\(suffix)" }
@@ -109,12 +110,12 @@ struct FleetCycleTests {
               + "wall time \(wallTime), primary snapshots left \(primaryLeft.count + clusterPrimaryLeft.count)")
     }
 
-    /// 130 of Ferry's earlier DR snapshots of one database: two pages of DescribeDBSnapshots. Retention with
+    /// 130 of Ferry's earlier DR snapshots of one database, 20 to a describe page: seven pages. Retention with
     /// count 2 deletes exactly the 129 oldest (the cycle's own copy makes 131), each recorded once.
     @Test func retentionIsExactAcrossPages() throws {
         let fleet = try DRFixture(primary: "ap-south-1", dr: "ap-southeast-1")
         try fleet.emulator.configure(region: fleet.primaryRegion, ["snapshot_seconds": 60])
-        try fleet.emulator.configure(region: fleet.drRegion, ["manual_snapshots": 1000, "snapshot_seconds": 60, "copy_seconds": 600])
+        try fleet.emulator.configure(region: fleet.drRegion, ["manual_snapshots": 1000, "snapshot_seconds": 60, "copy_seconds": 600, "page_size": 20])
         let database = "orders-\(fleet.suffix)"
         try fleet.makeInstance(database)
         try fleet.makeInstance(database, region: fleet.drRegion)

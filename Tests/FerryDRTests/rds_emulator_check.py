@@ -187,6 +187,13 @@ def pagination(emulator: Emulator) -> None:
     check("polls count only on the page returned",
           [sorted({item["Status"] for item in first["DBSnapshots"]}), sorted({item["Status"] for item in second["DBSnapshots"]})],
           [["available"], ["creating"]])
+    # A region's page_size caps every page, whatever MaxRecords asks.
+    emulator.ok("POST", f"/ferry-api/regions/{region}", {"page_size": 20})
+    capped = rds.describe_db_snapshots(SnapshotType="manual")
+    check("page_size 20 caps a default page", [len(capped["DBSnapshots"]), "Marker" in capped], [20, True])
+    emulator.ok("DELETE", f"/ferry-api/regions/{region}")
+    status, _ = emulator.api("POST", f"/ferry-api/regions/{region}", {"page_size": 10})
+    check("page_size below 20 refused", status, 400)
     refused("MaxRecords 10", lambda: rds.describe_db_snapshots(MaxRecords=10), "InvalidParameterValue",
             message="Must be between 20 and 100")
     refused("MaxRecords 101", lambda: rds.describe_db_instances(MaxRecords=101), "InvalidParameterValue")
@@ -560,12 +567,28 @@ def calls(emulator: Emulator) -> None:
     check("control API: refused settings change nothing", [emulator.ok("GET", "/ferry-api/regions/sa-east-1")["mode"]], ["polls"])
 
 
+def kills(emulator: Emulator) -> None:
+    """A crash test's hook: the caller is SIGKILLed after the call took effect, before the answer."""
+    region = "ap-southeast-3"
+    rds = emulator.rds(region)
+    make_instance(rds, "killed")
+    victim = subprocess.Popen(["sleep", "60"])
+    emulator.ok("POST", "/ferry-api/kills", {"region": region, "action": "CreateDBSnapshot", "pid": victim.pid, "skip": 1})
+    rds.create_db_snapshot(DBInstanceIdentifier="killed", DBSnapshotIdentifier="spared")
+    check("skip 1: the first call spares the process", victim.poll(), None)
+    rds.create_db_snapshot(DBInstanceIdentifier="killed", DBSnapshotIdentifier="fatal")
+    check("the second call kills it", victim.wait(timeout=10), -9)
+    check("and took effect", rds.describe_db_snapshots(DBSnapshotIdentifier="fatal")["DBSnapshots"][0]["DBSnapshotIdentifier"], "fatal")
+    status, _ = emulator.api("POST", "/ferry-api/kills", {"region": region, "action": "CreateDBSnapshot"})
+    check("a kill without a pid refused", status, 400)
+
+
 def main() -> None:
     started = time.monotonic()
     server, url = start_server()
     try:
         emulator = Emulator(url)
-        for scenario in [pagination, copy_statuses, copy_limits, manual_quota, kms_rules, deletes, time_mode, calls]:
+        for scenario in [pagination, copy_statuses, copy_limits, manual_quota, kms_rules, deletes, time_mode, calls, kills]:
             print(f"---- {scenario.__name__}")
             scenario(emulator)
     finally:

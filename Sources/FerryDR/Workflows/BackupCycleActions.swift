@@ -192,13 +192,19 @@ struct BackupCycleActions {
     }
 
     private func discard(_ identifier: String, in snapshots: RDSSnapshots, context: StepContext) throws -> StepResult {
-        guard let snapshot = try snapshots.describe(identifier) else { return .done(["discarded": .null]) }
-        guard snapshot.tags[FerryTags.runID] == context.runID.lowercasedString else {
-            // Another run's or a person's: never Ferry's to delete (it is why some cycles fail).
-            return .done(["discarded": .null, "kept": .string("\(identifier) was not made by this run")])
-        }
         let why = context.compensation.map { "undo: the cycle \($0.endsAs == .cancelled ? "was cancelled" : "failed")" } ?? "undo"
-        let deletion = SnapshotDeletion(region: snapshots.rds.region, identifier: identifier, reason: why)
+        var deletion = SnapshotDeletion(region: snapshots.rds.region, identifier: identifier, reason: why)
+        // An attempt that died after recording the deletion (it was this run's then) is completed, not redone.
+        if let recorded = try context.session.effects(SnapshotDeletion.effect).first(where: { $0.target == deletion.ledgerEntry.target }) {
+            if recorded.confirmedAt != nil { return .done(["discarded": .string(identifier)]) }
+            deletion = SnapshotDeletion(recorded) ?? deletion
+        } else {
+            guard let snapshot = try snapshots.describe(identifier) else { return .done(["discarded": .null]) }
+            guard snapshot.tags[FerryTags.runID] == context.runID.lowercasedString else {
+                // Another run's or a person's: never Ferry's to delete (it is why some cycles fail).
+                return .done(["discarded": .null, "kept": .string("\(identifier) was not made by this run")])
+            }
+        }
         if case .notYet(let status) = try deletion.perform(in: snapshots, context: context) {
             return .notYet("\(identifier) is \(status); deleting it once it can be")
         }
