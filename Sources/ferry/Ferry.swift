@@ -9,7 +9,7 @@ struct Ferry: ParsableCommand {
         subcommands: [
             MigrateCommand.self, WorkerCommand.self, RunsCommand.self, HistoryCommand.self,
             SchedulesCommand.self, ConfigCommand.self, BackupCommand.self, RestoreCommand.self, DrillCommand.self,
-            StatusCommand.self, PlanCommand.self, AWSCommand.self,
+            StatusCommand.self, PlanCommand.self, CatalogCommand.self, AWSCommand.self,
         ]
     )
 }

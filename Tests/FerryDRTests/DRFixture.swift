@@ -147,11 +147,12 @@ struct DRFixture {
     func status(_ run: UUID) throws -> RunSummary? { try store.run(id: run) }
 
     /// `ferry ARGS` on this fixture's database and (for the commands that take one) configuration.
-    func ferry(_ arguments: [String], withConfig: Bool = true) throws -> FerryProcess.Result {
+    /// `environment` adds to or overrides the fixture's (another `FERRY_DATABASE_URL`, say).
+    func ferry(_ arguments: [String], withConfig: Bool = true, environment: [String: String] = [:]) throws -> FerryProcess.Result {
         try FerryProcess.run(arguments + (withConfig ? ["--config", configPath] : []), environment: [
             "FERRY_DATABASE_URL": databaseURL, "FERRY_WORKFLOWS": Self.workflows,
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        ])
+        ].merging(environment) { $1 })
     }
 
     /// Subscribes a new SQS queue to the alert topic; `published(inbox:)` then reads what the topic sent.

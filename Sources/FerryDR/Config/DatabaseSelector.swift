@@ -1,5 +1,5 @@
 /// An RDS DB instance or an Aurora DB cluster.
-public enum DatabaseKind: String, Sendable, Hashable, CaseIterable {
+public enum DatabaseKind: String, Sendable, Hashable, CaseIterable, Codable {
     case instance
     case cluster
 
@@ -26,14 +26,14 @@ public struct DiscoveredDatabase: Sendable, Hashable {
     /// As RDS returns it (lower-case).
     public var identifier: String
     public var tags: [String: String]
-    /// Whether its storage is encrypted, when discovery read it.
-    public var encrypted: Bool?
+    /// Its settings as discovery read them, which its restore points record.
+    public var source: SourceSettings?
 
-    public init(kind: DatabaseKind, identifier: String, tags: [String: String] = [:], encrypted: Bool? = nil) {
+    public init(kind: DatabaseKind, identifier: String, tags: [String: String] = [:], source: SourceSettings? = nil) {
         self.kind = kind
         self.identifier = identifier
         self.tags = tags
-        self.encrypted = encrypted
+        self.source = source
     }
 }
 

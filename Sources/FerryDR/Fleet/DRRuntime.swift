@@ -15,13 +15,18 @@ public struct DRRuntime: Sendable {
             logger: logger)
     }
 
-    /// The DB instances (not Aurora cluster members) and Aurora clusters of the primary region, with tags.
+    /// The DB instances (not Aurora cluster members) and Aurora clusters of the primary region, with tags and
+    /// the settings a restore would reproduce.
     public func discoverDatabases() throws -> [DiscoveredDatabase] {
         let rds = try aws.rds(region: config.primaryRegion.name)
-        let instances = try rds.describeDBInstances().filter { $0.clusterIdentifier == nil }
-            .map { DiscoveredDatabase(kind: .instance, identifier: $0.identifier, tags: $0.tags, encrypted: $0.storageEncrypted) }
-        let clusters = try rds.describeDBClusters()
-            .map { DiscoveredDatabase(kind: .cluster, identifier: $0.identifier, tags: $0.tags, encrypted: $0.storageEncrypted) }
+        let allInstances = try rds.describeDBInstances()
+        let instances = allInstances.filter { $0.clusterIdentifier == nil }.map {
+            DiscoveredDatabase(kind: .instance, identifier: $0.identifier, tags: $0.tags, source: SourceSettings(instance: $0))
+        }
+        let clusters = try rds.describeDBClusters().map { cluster in
+            DiscoveredDatabase(kind: .cluster, identifier: cluster.identifier, tags: cluster.tags, source: SourceSettings(
+                cluster: cluster, members: allInstances.filter { $0.clusterIdentifier == cluster.identifier }))
+        }
         return instances + clusters
     }
 

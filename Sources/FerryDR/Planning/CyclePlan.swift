@@ -86,7 +86,7 @@ extension DRRuntime {
             let existing = try RDSSnapshots(rds: drRDS, kind: input.kind).manualSnapshots(of: input.database).map {
                 SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
             }
-            let encryption = CopyEncryption(kind: input.kind, sourceEncrypted: protected.database.encrypted, kmsKey: input.kmsKey)
+            let encryption = CopyEncryption(kind: input.kind, sourceEncrypted: protected.database.source?.encrypted, kmsKey: input.kmsKey)
             return DatabasePlan(
                 database: input.database, kind: input.kind.rawValue, nextFireAt: fire, snapshotId: input.snapshotID,
                 copyId: input.copyID, kmsKey: input.kmsKey, copyEncrypted: encryption.encrypted, copyEncryption: encryption.explanation,

@@ -90,9 +90,13 @@ struct BackupCycleActions {
         let kmsKey = input.kind == .cluster && !source.encrypted ? nil : input.kmsKey
         let optionGroup = source.optionGroup.flatMap { input.optionGroupMapping[$0] }
         let output: JSONValue = ["copy_id": .string(input.copyID), "copy_pool": .string(pool.name), "encrypted": .bool(kmsKey != nil)]
+        var tags = try tags(input, context)
+        if let settings = input.source {
+            // The restore point travels with the copy, so that the catalog can be rebuilt from the DR region.
+            tags.merge(try RestorePointTags.tags(source: settings, takenAt: source.createdAt ?? input.scheduledFor, otherTags: tags.count)) { $1 }
+        }
         do {
-            _ = try dr.copy(sourceARN: source.arn, target: input.copyID, kmsKeyID: kmsKey, tags: try tags(input, context),
-                            optionGroupName: optionGroup)
+            _ = try dr.copy(sourceARN: source.arn, target: input.copyID, kmsKeyID: kmsKey, tags: tags, optionGroupName: optionGroup)
             return .done(output)
         } catch let error as AWSError where error.code == dr.alreadyExists {
             _ = try ownSnapshot(input.copyID, in: dr, context)
@@ -138,6 +142,12 @@ struct BackupCycleActions {
                 "copy_arn": .string(copy.arn ?? ""), "encrypted": .bool(copy.encrypted), "status_checks": .number(Double(context.polls + 1)),
             ]
             if let key = copy.kmsKeyID { output["kms_key_id"] = .string(key) }
+            if let settings = input.source, let arn = copy.arn {
+                let taken = try SourceSnapshot(context.outputs["await_snapshot"]).createdAt ?? input.scheduledFor
+                output["restore_point"] = try JSONValue(encoding: RestorePoint(
+                    database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID, snapshotARN: arn,
+                    takenAt: taken, runID: context.runID.lowercasedString, source: settings))
+            }
             return .done(.object(output))
         }
     }

@@ -19,6 +19,9 @@ public struct BackupCycleInput: Sendable, Equatable {
     public var retentionCount: Int?
     /// The size of the copy pool of this database's kind (see `CopySlots`).
     public var copySlots: Int
+    /// The database's settings when the cycle started, which its restore point records; nil for runs
+    /// started before Ferry recorded them.
+    public var source: SourceSettings?
 
     public init(protected: ProtectedDatabase, config: FerryConfig, scheduledFor: Date) {
         let names = SnapshotNames(prefix: protected.settings.snapshotPrefix, database: protected.database.identifier,
@@ -36,6 +39,7 @@ public struct BackupCycleInput: Sendable, Equatable {
         retentionDays = protected.settings.retention.days
         retentionCount = protected.settings.retention.count
         copySlots = config.copySlots[protected.database.kind]
+        source = protected.database.source
     }
 
     public var json: JSONValue {
@@ -50,6 +54,7 @@ public struct BackupCycleInput: Sendable, Equatable {
         ]
         if let retentionDays { object["retention_days"] = .number(Double(retentionDays)) }
         if let retentionCount { object["retention_count"] = .number(Double(retentionCount)) }
+        if let source, let encoded = try? JSONValue(encoding: source) { object["source"] = encoded }
         return .object(object)
     }
 
@@ -73,6 +78,11 @@ public struct BackupCycleInput: Sendable, Equatable {
         retentionCount = json["retention_count"]?.intValue
         // Runs started before copy pools existed carry copy_concurrency instead.
         copySlots = json["copy_slots"]?.intValue ?? json["copy_concurrency"]?.intValue ?? CopySlots()[kind]
+        do {
+            source = try json["source"].map { try $0.decode(as: SourceSettings.self) }
+        } catch {
+            throw reader.invalid("source")
+        }
     }
 
     public var retention: RetentionRule { RetentionRule(days: retentionDays, count: retentionCount) }

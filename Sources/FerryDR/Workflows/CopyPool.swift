@@ -1,5 +1,6 @@
 import FerryAWS
 import FerryEngine
+import Foundation
 
 /// The pool of copy slots a snapshot copy holds a permit of, as AWS counts copies in progress: one per
 /// account, destination region and kind (`rds-copies/123456789012/us-west-2/instance`). Its size is the
@@ -18,6 +19,8 @@ struct SourceSnapshot {
     var arn: String
     var encrypted: Bool
     var optionGroup: String?
+    /// When the snapshot was taken: how old the data of its copy is.
+    var createdAt: Date?
 
     init(_ output: JSONValue?) throws {
         let reader = InputReader(output ?? [:])
@@ -25,5 +28,6 @@ struct SourceSnapshot {
         guard let encrypted = output?["encrypted"]?.boolValue else { throw reader.invalid("encrypted") }
         self.encrypted = encrypted
         optionGroup = reader.optionalString("option_group")
+        createdAt = reader.optionalString("snapshot_created_at").flatMap { ISO8601DateFormatter().date(from: $0) }
     }
 }
