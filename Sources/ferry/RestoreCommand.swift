@@ -58,9 +58,10 @@ struct RestoreRunOptions: ParsableArguments {
     func start(_ databaseIdentifier: String, snapshotID: String?, targetID: String?, drill: Bool) throws {
         let runtime = try config.runtime()
         let store = try database.store()
-        let outcome = try runtime.startRestore(
-            of: try runtime.protectedDatabase(databaseIdentifier), snapshotID: snapshotID, targetID: targetID, drill: drill,
-            store: store, catalog: try workflows.catalog(), actor: actor.actor)
+        let plan = try runtime.restorePlan(of: databaseIdentifier, snapshotID: snapshotID, catalog: RestorePointCatalog(connection: store.connection))
+        for note in plan.spec?.notes ?? [] { FileHandle.standardError.write(Data("ferry: note: \(databaseIdentifier): \(note)\n".utf8)) }
+        let outcome = try runtime.startRestore(plan, targetID: targetID, drill: drill, store: store, catalog: try workflows.catalog(),
+                                               actor: actor.actor)
         try RunFollower.report(outcome, store: store, follow: !noFollow)
     }
 }

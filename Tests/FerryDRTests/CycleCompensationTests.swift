@@ -102,11 +102,15 @@ struct CycleCompensationTests {
         try fleet.makeInstance(database)
         try fleet.makeInstance(database, region: DRFixture.dr)
         let drRDS = try fleet.rds(DRFixture.dr)
-        _ = try drRDS.createDBSnapshot(identifier: "ferry-\(database)-seed", instanceIdentifier: database,
-                                       tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "seed"])
+        let seed = try drRDS.createDBSnapshot(identifier: "ferry-\(database)-seed", instanceIdentifier: database,
+                                              tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "seed"])
         #expect(try FerryProcess.waitUntil(seconds: 10) { try drRDS.describeDBSnapshot(identifier: "ferry-\(database)-seed")?.status == "available" })
-        let run = try fleet.runtime.startRestore(of: try fleet.runtime.protectedDatabase(database), snapshotID: nil, targetID: nil, drill: true,
-                                                 store: fleet.store, catalog: fleet.catalog, actor: "test").runID
+        let catalog = RestorePointCatalog(connection: fleet.connection)
+        try catalog.record(rebuilt: [RestorePoint(
+            database: database, kind: .instance, drRegion: DRFixture.dr, snapshotID: seed.identifier, snapshotARN: try #require(seed.arn),
+            takenAt: Date(), runID: nil, source: try #require(try fleet.runtime.protectedDatabase(database).database.source))])
+        let run = try fleet.runtime.startRestore(try fleet.runtime.restorePlan(of: database, snapshotID: nil, catalog: catalog),
+                                                 targetID: nil, drill: true, store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let worker = try fleet.startWorkers(1, withConfig: false)[0]
         defer { #expect(FerryProcess.stop(worker)) }
         #expect(try FerryProcess.waitUntil(seconds: 60) {

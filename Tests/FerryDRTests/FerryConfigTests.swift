@@ -39,7 +39,7 @@ import Testing
         #expect(orders.settings.snapshotTags == ["team": "platform", "cost-center": "4410"])
         let billing = config.databases[1].settings.restore
         #expect(billing.instanceClass == "db.r6g.xlarge")
-        #expect(billing.multiAZ)
+        #expect(billing.multiAZ == true)
         #expect(billing.subnetGroup == "dr-private")
         #expect(billing.securityGroups == ["sg-0123456789abcdef0"])
         let tagged = config.databases[2]

@@ -67,10 +67,9 @@ struct RestoreIntegrationTests {
     @Test func oneDrillPerDatabaseAtATime() throws {
         let (fleet, database, workers) = try backedUp()
         defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
-        let protected = try fleet.runtime.protectedDatabase(database)
-        let first = try fleet.runtime.startRestore(of: protected, snapshotID: nil, targetID: nil, drill: true,
-                                                   store: fleet.store, catalog: fleet.catalog, actor: "test")
-        let second = try fleet.runtime.startRestore(of: protected, snapshotID: nil, targetID: "\(database)-other-drill", drill: true,
+        let plan = try fleet.runtime.restorePlan(of: database, snapshotID: nil, catalog: RestorePointCatalog(connection: fleet.connection))
+        let first = try fleet.runtime.startRestore(plan, targetID: nil, drill: true, store: fleet.store, catalog: fleet.catalog, actor: "test")
+        let second = try fleet.runtime.startRestore(plan, targetID: "\(database)-other-drill", drill: true,
                                                     store: fleet.store, catalog: fleet.catalog, actor: "test")
         #expect(second == .skipped(inFlight: first.runID), "a second drill of the same database waits for the first to end")
         let third = try ferry(fleet, "drill", database, "--no-follow")
@@ -78,10 +77,10 @@ struct RestoreIntegrationTests {
         #expect(try fleet.waitForRuns([first.runID]))
     }
 
-    @Test func restoreOfAnUnprotectedDatabaseIsOneClearError() throws {
+    @Test func restoreOfADatabaseWithoutRestorePointsIsOneClearError() throws {
         let fleet = try DRFixture()
         let result = try ferry(fleet, "restore", "nope-\(fleet.suffix)", "--no-follow")
         #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("ferry: nope-\(fleet.suffix) is not a protected database"))
+        #expect(result.stderr.hasPrefix("ferry: the catalog has no restore point of nope-\(fleet.suffix)"), "\(result.stderr)")
     }
 }

@@ -16,26 +16,30 @@ public struct RetentionRule: Sendable, Hashable {
     }
 }
 
-/// How a database is restored in the DR region (for a recovery or a drill). Names are lower-case.
+/// How a database is restored in the DR region (for a recovery or a drill): the configured overrides of
+/// the source's own settings, which its restore point recorded (see `RestoreSpec`). nil: not configured.
 public struct RestoreSettings: Sendable, Hashable {
-    /// `db.r6g.large`; `nil` restores with the snapshot's class.
+    /// `db.r6g.large`; nil keeps the source's class.
     public var instanceClass: String?
-    /// `nil` uses the region's default subnet group.
+    /// A subnet group of the DR region; nil works only for a source in the default subnet group.
     public var subnetGroup: String?
-    /// VPC security group ids (`sg-…`); empty uses the VPC's default group.
-    public var securityGroups: [String]
-    public var multiAZ: Bool
-    public var publiclyAccessible: Bool
-    /// `nil` uses the engine's default parameter group.
+    /// VPC security group ids of the DR region (`sg-…`); nil uses the VPC's default group.
+    public var securityGroups: [String]?
+    /// nil keeps the source's.
+    public var multiAZ: Bool?
+    /// nil: not publicly accessible.
+    public var publiclyAccessible: Bool?
+    /// A parameter group of the DR region; nil works only for a source with a default parameter group.
     public var parameterGroup: String?
-    /// `nil` uses the mapping in `DatabaseSettings.optionGroupMapping`, else the default option group.
+    /// nil uses the mapping in `DatabaseSettings.optionGroupMapping`, else the default option group.
     public var optionGroup: String?
-    public var deletionProtection: Bool
+    /// nil keeps the source's.
+    public var deletionProtection: Bool?
 
     public init(
-        instanceClass: String? = nil, subnetGroup: String? = nil, securityGroups: [String] = [],
-        multiAZ: Bool = false, publiclyAccessible: Bool = false, parameterGroup: String? = nil,
-        optionGroup: String? = nil, deletionProtection: Bool = false
+        instanceClass: String? = nil, subnetGroup: String? = nil, securityGroups: [String]? = nil,
+        multiAZ: Bool? = nil, publiclyAccessible: Bool? = nil, parameterGroup: String? = nil,
+        optionGroup: String? = nil, deletionProtection: Bool? = nil
     ) {
         self.instanceClass = instanceClass
         self.subnetGroup = subnetGroup
@@ -48,8 +52,6 @@ public struct RestoreSettings: Sendable, Hashable {
     }
 }
 
-/// Everything Ferry needs to protect one database: the `defaults` of the file overridden by the keys of
-/// the `databases` entry that selected it.
 public struct DatabaseSettings: Sendable, Hashable {
     public static let defaultSnapshotPrefix = "ferry"
 

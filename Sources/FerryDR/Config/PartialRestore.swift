@@ -56,12 +56,12 @@ struct PartialRestore {
         return merged
     }
 
-    /// With Ferry's defaults for what no level set: single-AZ, private, no deletion protection.
+    /// What the levels set; the rest comes from the source (see `RestoreSpec`).
     var settings: RestoreSettings {
         RestoreSettings(
-            instanceClass: instanceClass, subnetGroup: subnetGroup, securityGroups: securityGroups ?? [],
-            multiAZ: multiAZ ?? false, publiclyAccessible: publiclyAccessible ?? false,
-            parameterGroup: parameterGroup, optionGroup: optionGroup, deletionProtection: deletionProtection ?? false
+            instanceClass: instanceClass, subnetGroup: subnetGroup, securityGroups: securityGroups, multiAZ: multiAZ,
+            publiclyAccessible: publiclyAccessible, parameterGroup: parameterGroup, optionGroup: optionGroup,
+            deletionProtection: deletionProtection
         )
     }
 

@@ -72,31 +72,6 @@ public struct DRRuntime: Sendable {
     }
 
     public static func backupConcurrencyKey(_ database: String) -> String { "backup:\(database)" }
-
-    /// Starts a restore (or drill) of `protected` in the DR region.
-    public func startRestore(
-        of protected: ProtectedDatabase, snapshotID: String?, targetID: String?, drill: Bool, store: RunStore,
-        catalog: WorkflowCatalog, scheduleID: String? = nil, scheduledFor: Date? = nil, actor: String
-    ) throws -> StartOutcome {
-        let workflow = drill ? "drill" : "restore"
-        guard let definition = catalog.definition(named: workflow) else { throw DRError(message: "no \(workflow) workflow is loaded") }
-        let now = UTCMinute.truncate(scheduledFor ?? Date())
-        let target = targetID ?? (drill ? RestoreInput.drillIdentifier(database: protected.database.identifier, at: now)
-                                        : "\(protected.database.identifier)-dr")
-        do {
-            _ = try RDSIdentifier.validate(target, as: protected.database.kind.identifierKind)
-        } catch {
-            throw DRError(message: "\(target): \(error)")
-        }
-        let input = RestoreInput(
-            database: protected.database.identifier, kind: protected.database.kind, drRegion: config.drRegion.name,
-            snapshotID: snapshotID, targetID: target, settings: protected.settings.restore, isDrill: drill,
-            alertTopic: config.alertTopicARN.description)
-        return try store.start(RunRequest(
-            definition: definition, input: input.json,
-            idempotencyKey: scheduleID.map { "\($0):\(UTCMinute.compact(now))" },
-            concurrencyKey: drill ? "drill:\(protected.database.identifier)" : "restore:\(target)", scheduleID: scheduleID, scheduledFor: scheduleID == nil ? nil : now, actor: actor))
-    }
 }
 
 public struct DRError: Error, CustomStringConvertible {

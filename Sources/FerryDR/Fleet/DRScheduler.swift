@@ -139,8 +139,10 @@ public struct DRScheduler: Sendable {
                 try runtime.startBackupCycle(of: protected, scheduledFor: fireTime, store: store, catalog: catalog,
                                              scheduleID: schedule.id, actor: actor)
             case .drill:
-                try runtime.startRestore(of: protected, snapshotID: nil, targetID: nil, drill: true, store: store, catalog: catalog,
-                                         scheduleID: schedule.id, scheduledFor: fireTime, actor: actor)
+                try runtime.startRestore(
+                    runtime.drillPlan(of: protected.database.identifier, kind: protected.database.kind,
+                                      catalog: RestorePointCatalog(connection: store.connection)),
+                    targetID: nil, drill: true, store: store, catalog: catalog, scheduleID: schedule.id, scheduledFor: fireTime, actor: actor)
             }
             switch outcome {
             case .created(let run), .existing(let run):

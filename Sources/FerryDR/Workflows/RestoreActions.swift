@@ -21,93 +21,99 @@ struct RestoreActions {
         ClosureStepAction { context in try body(context, try RestoreInput(json: context.input)) }
     }
 
-    /// The named snapshot, or the newest available DR snapshot Ferry made of the database.
+    /// The newest of the run's restore points that still exists and is available in the DR region (one
+    /// deleted by hand is passed over): one DescribeDBSnapshots per restore point tried.
     func chooseSnapshot(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+        if let problem = input.problem { throw StepFailure.terminal(problem) }
         let dr = RDSSnapshots(rds: try aws.rds(region: input.drRegion), kind: input.kind)
-        let chosen: SnapshotState
-        if let named = input.snapshotID {
-            guard let snapshot = try dr.describe(named) else {
-                throw StepFailure.terminal("there is no snapshot \(named) in \(input.drRegion)")
+        var passedOver: [JSONValue] = []
+        for candidate in input.candidates {
+            guard let snapshot = try dr.describe(candidate.snapshotID), snapshot.phase == .available else {
+                passedOver.append(.string(candidate.snapshotID))
+                continue
             }
-            guard snapshot.phase == .available else {
-                throw StepFailure.terminal("snapshot \(named) is \(snapshot.status), not available")
-            }
-            chosen = snapshot
-        } else {
-            let candidates = try dr.manualSnapshots(of: input.database).filter {
-                $0.phase == .available && FerryTags.isManagedSnapshot(of: input.database, tags: $0.tags)
-            }
-            guard let newest = candidates.max(by: { ($0.createTime ?? .distantPast) < ($1.createTime ?? .distantPast) }) else {
-                throw StepFailure.terminal("Ferry has no available DR snapshot of \(input.database) in \(input.drRegion)")
-            }
-            chosen = newest
+            return .done(["snapshot_id": .string(snapshot.identifier), "taken_at": .string(ISO8601DateFormatter().string(from: candidate.takenAt)),
+                          "passed_over": .array(passedOver)])
         }
-        var output: [String: JSONValue] = ["snapshot_id": .string(chosen.identifier)]
-        if let created = chosen.createTime { output["snapshot_created_at"] = .string(ISO8601DateFormatter().string(from: created)) }
-        return .done(.object(output))
+        throw StepFailure.terminal("none of the \(input.candidates.count) restore points of \(input.database) exists and is available in \(input.drRegion) any more (\(input.candidates.map(\.snapshotID).joined(separator: ", ")))")
     }
 
-    /// RestoreDBInstanceFromDBSnapshot (or RestoreDBClusterFromSnapshot and the cluster's instance), tagged
-    /// as this run's; performed again after a crash it finds what it created.
+    /// RestoreDBInstanceFromDBSnapshot (or RestoreDBClusterFromSnapshot and the cluster's instances) with the
+    /// source's settings and the DR overrides (`RestoreSpec`), tagged as this run's; performed again after a
+    /// crash it finds what it created. With a restore pool (`ferry restore --all`), it first waits for a
+    /// permit of it, so that a fleet is restored so many at a time.
     func restore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+        if let pool = input.restorePool, let permits = input.restorePermits {
+            let grant = try context.session.acquirePermit(of: pool, permits: permits)
+            guard grant.acquired else { return .notYet("waiting for a restore slot: \(grant.inUse) of \(grant.permits) restores in progress") }
+        }
+        guard let spec = input.spec else { throw StepFailure.terminal(input.problem ?? "the run has no restore settings") }
         let rds = try aws.rds(region: input.drRegion)
         let snapshotID = try InputReader(context.outputs["choose_snapshot"] ?? [:]).string("snapshot_id")
-        let tags = [FerryTags.managed: FerryTags.managedValue, FerryTags.runID: context.runID.lowercasedString,
-                    FerryTags.sourceDatabase: input.database.lowercased()]
-        let settings = input.settings
-        let deletionProtection = input.isDrill ? false : settings.deletionProtection
+        let tags = spec.tags.merging([
+            FerryTags.runID: context.runID.lowercasedString, FerryTags.sourceDatabase: input.database.lowercased(),
+        ]) { $1 }.merging(input.isDrill ? [FerryTags.managed: FerryTags.managedValue] : [:]) { $1 }
+        let deletionProtection = input.isDrill ? false : spec.deletionProtection
+        let publiclyAccessible = input.isDrill ? false : spec.publiclyAccessible
         switch input.kind {
         case .instance:
             do {
                 _ = try rds.restoreDBInstanceFromDBSnapshot(RestoreDBInstanceRequest(
-                    instanceIdentifier: input.targetID, snapshotIdentifier: snapshotID, instanceClass: settings.instanceClass,
-                    dbSubnetGroupName: settings.subnetGroup, vpcSecurityGroupIDs: settings.securityGroups,
-                    multiAZ: settings.multiAZ, publiclyAccessible: input.isDrill ? false : settings.publiclyAccessible,
-                    parameterGroupName: settings.parameterGroup, optionGroupName: settings.optionGroup,
+                    instanceIdentifier: input.targetID, snapshotIdentifier: snapshotID, instanceClass: spec.instanceClass,
+                    dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
+                    multiAZ: spec.multiAZ, publiclyAccessible: publiclyAccessible,
+                    parameterGroupName: spec.parameterGroup, optionGroupName: spec.optionGroup, port: spec.port,
                     deletionProtection: deletionProtection, tags: tags))
             } catch let error as AWSError where error.code == .dbInstanceAlreadyExists {
                 try checkOwned(try instance(input.targetID, rds)?.tags, input.targetID, context)
             }
         case .cluster:
-            guard let snapshot = try rds.describeDBClusterSnapshot(identifier: snapshotID), let engine = snapshot.engine else {
+            guard let engine = try spec.engine ?? rds.describeDBClusterSnapshot(identifier: snapshotID)?.engine else {
                 throw StepFailure.terminal("cluster snapshot \(snapshotID) is gone or names no engine")
             }
             do {
                 _ = try rds.restoreDBClusterFromSnapshot(
                     clusterIdentifier: input.targetID, snapshotIdentifier: snapshotID, engine: engine,
-                    dbSubnetGroupName: settings.subnetGroup, vpcSecurityGroupIDs: settings.securityGroups,
-                    optionGroupName: settings.optionGroup, deletionProtection: deletionProtection, tags: tags)
+                    dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
+                    optionGroupName: spec.optionGroup, port: spec.port, deletionProtection: deletionProtection, tags: tags)
             } catch let error as AWSError where error.code == .dbClusterAlreadyExists {
                 try checkOwned(try cluster(input.targetID, rds)?.tags, input.targetID, context)
             }
-            do {
-                _ = try rds.createDBInstance(CreateDBInstanceRequest(
-                    instanceIdentifier: clusterInstanceID(input), instanceClass: settings.instanceClass ?? "db.r6g.large",
-                    engine: engine, clusterIdentifier: input.targetID, dbSubnetGroupName: settings.subnetGroup,
-                    parameterGroupName: nil, publiclyAccessible: input.isDrill ? false : settings.publiclyAccessible, tags: tags))
-            } catch let error as AWSError where error.code == .dbInstanceAlreadyExists {
-                try checkOwned(try instance(clusterInstanceID(input), rds)?.tags, clusterInstanceID(input), context)
+            for instanceID in input.clusterInstanceIDs {
+                do {
+                    _ = try rds.createDBInstance(CreateDBInstanceRequest(
+                        instanceIdentifier: instanceID, instanceClass: spec.instanceClass ?? "db.r6g.large",
+                        engine: engine, clusterIdentifier: input.targetID, dbSubnetGroupName: spec.subnetGroup,
+                        parameterGroupName: nil, publiclyAccessible: publiclyAccessible, tags: tags))
+                } catch let error as AWSError where error.code == .dbInstanceAlreadyExists {
+                    try checkOwned(try instance(instanceID, rds)?.tags, instanceID, context)
+                }
             }
         }
-        return .done(["target_id": .string(input.targetID), "requested_at": .string(ISO8601DateFormatter().string(from: Date()))])
+        return .done(["target_id": .string(input.targetID), "snapshot_id": .string(snapshotID),
+                      "requested_at": .string(ISO8601DateFormatter().string(from: Date()))])
     }
 
     /// DescribeDBInstances (and DescribeDBClusters) until the restored database is available; records the
     /// measured restore time.
     func awaitRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
         let rds = try aws.rds(region: input.drRegion)
-        let instanceID = input.kind == .instance ? input.targetID : clusterInstanceID(input)
-        guard let restored = try instance(instanceID, rds) else {
-            throw StepFailure.terminal("the restored instance \(instanceID) disappeared")
+        var restored: DBInstance?
+        for instanceID in input.instanceIDs {
+            guard let found = try instance(instanceID, rds) else {
+                throw StepFailure.terminal("the restored instance \(instanceID) disappeared")
+            }
+            switch found.status {
+            case "available":
+                break
+            case "failed", "incompatible-restore", "incompatible-parameters", "incompatible-network", "storage-full", "deleting":
+                throw StepFailure.terminal("the restored instance \(instanceID) is \(found.status)")
+            default:
+                return .notYet("\(instanceID) is \(found.status)")
+            }
+            restored = restored ?? found
         }
-        switch restored.status {
-        case "available":
-            break
-        case "failed", "incompatible-restore", "incompatible-parameters", "incompatible-network", "storage-full", "deleting":
-            throw StepFailure.terminal("the restored instance \(instanceID) is \(restored.status)")
-        default:
-            return .notYet("\(instanceID) is \(restored.status)")
-        }
+        guard let restored else { throw StepFailure.terminal("the restore made no instance") }
         var endpoint = restored.endpointAddress.map { "\($0):\(restored.endpointPort ?? 0)" }
         if input.kind == .cluster {
             guard let cluster = try cluster(input.targetID, rds) else {
@@ -120,74 +126,66 @@ struct RestoreActions {
         var output: [String: JSONValue] = ["target_id": .string(input.targetID), "status_checks": .number(Double(context.polls + 1))]
         if let endpoint { output["endpoint"] = .string(endpoint) }
         if let requested { output["restore_seconds"] = .number(Date().timeIntervalSince(requested).rounded()) }
+        if let taken = context.outputs["choose_snapshot"]?["taken_at"] { output["data_taken_at"] = taken }
         return .done(.object(output))
     }
 
-    /// A drill's clean-up: deletes the instance (and cluster) it restored, never anything without its tag.
+    /// A drill's clean-up: asks RDS to delete the instances (and cluster) it restored, never anything without
+    /// its tag; `await_deleted` waits until they are gone.
     func deleteRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
         guard input.isDrill else { throw StepFailure.terminal("only a drill deletes what it restored") }
-        let rds = try aws.rds(region: input.drRegion)
-        let instanceID = input.kind == .instance ? input.targetID : clusterInstanceID(input)
-        if let restored = try instance(instanceID, rds) {
-            try checkOwned(restored.tags, instanceID, context)
-            if restored.status != "deleting" {
-                do {
-                    _ = try rds.deleteDBInstance(identifier: instanceID, skipFinalSnapshot: true)
-                } catch let error as AWSError where error.code == .dbInstanceNotFound {}
-            }
-        }
-        if input.kind == .cluster, let cluster = try cluster(input.targetID, rds) {
-            try checkOwned(cluster.tags, input.targetID, context)
-            do {
-                _ = try rds.deleteDBCluster(identifier: input.targetID, skipFinalSnapshot: true)
-            } catch let error as AWSError where error.code == .dbClusterNotFound {}
-        }
+        _ = try removeRestored(input, context)
         return .done(["deleted": .string(input.targetID)])
     }
 
     func awaitDeleted(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
-        let rds = try aws.rds(region: input.drRegion)
-        let instanceID = input.kind == .instance ? input.targetID : clusterInstanceID(input)
-        if let remaining = try instance(instanceID, rds) { return .notYet("\(instanceID) is \(remaining.status)") }
-        if input.kind == .cluster, let remaining = try cluster(input.targetID, rds) {
-            return .notYet("cluster \(input.targetID) is \(remaining.status)")
-        }
+        if let remaining = try removeRestored(input, context) { return .notYet(remaining) }
         return .done([:])
     }
 
-    /// Compensation of a drill that stopped after its restore started: deletes the instance (and cluster) it
-    /// restored, if they carry this run's tag, and waits until they are gone. One still being created
-    /// cannot be deleted yet: the step asks again later.
+    /// Compensation of a drill that stopped after its restore started: deletes the instances (and cluster)
+    /// it restored, if they carry this run's tag, and waits until they are gone.
     func discardRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
         guard input.isDrill else { throw StepFailure.terminal("only a drill deletes what it restored") }
-        let rds = try aws.rds(region: input.drRegion)
-        let instanceID = input.kind == .instance ? input.targetID : clusterInstanceID(input)
-        let ours = context.runID.lowercasedString
-        if let restored = try instance(instanceID, rds) {
-            guard restored.tags[FerryTags.runID] == ours else { return .done(["kept": .string("\(instanceID) was not made by this run")]) }
-            if restored.status != "deleting" {
-                do {
-                    _ = try rds.deleteDBInstance(identifier: instanceID, skipFinalSnapshot: true)
-                } catch let error as AWSError where error.code == .dbInstanceNotFound {
-                } catch let error as AWSError where error.code == .invalidDBInstanceState {
-                    return .notYet("\(instanceID) is \(restored.status); deleting it once it can be")
-                }
-            }
-            return .notYet("\(instanceID) is being deleted")
+        do {
+            if let remaining = try removeRestored(input, context) { return .notYet(remaining) }
+        } catch let notOurs as NotMadeByThisRun {
+            return .done(["kept": .string(notOurs.identifier)])
         }
+        return .done(["discarded": .string(input.targetID)])
+    }
+
+    private struct NotMadeByThisRun: Error {
+        var identifier: String
+    }
+
+    /// Deletes what the restore made, instances first (a cluster cannot be deleted before its instances),
+    /// each only if it carries this run's tag; what RDS cannot delete in its state yet is asked again later.
+    /// Returns what is still there, nil once everything is gone.
+    private func removeRestored(_ input: RestoreInput, _ context: StepContext) throws -> String? {
+        let rds = try aws.rds(region: input.drRegion)
+        let ours = context.runID.lowercasedString
+        var remaining: [String] = []
+        for instanceID in input.instanceIDs {
+            guard let restored = try instance(instanceID, rds) else { continue }
+            guard restored.tags[FerryTags.runID] == ours else { throw NotMadeByThisRun(identifier: instanceID) }
+            remaining.append("\(instanceID) is \(restored.status)")
+            guard restored.status != "deleting" else { continue }
+            do {
+                _ = try rds.deleteDBInstance(identifier: instanceID, skipFinalSnapshot: true)
+            } catch let error as AWSError where error.code == .dbInstanceNotFound || error.code == .invalidDBInstanceState {}
+        }
+        guard remaining.isEmpty else { return remaining.joined(separator: ", ") }
         if input.kind == .cluster, let cluster = try cluster(input.targetID, rds) {
-            guard cluster.tags[FerryTags.runID] == ours else { return .done(["kept": .string("\(input.targetID) was not made by this run")]) }
+            guard cluster.tags[FerryTags.runID] == ours else { throw NotMadeByThisRun(identifier: input.targetID) }
             if cluster.status != "deleting" {
                 do {
                     _ = try rds.deleteDBCluster(identifier: input.targetID, skipFinalSnapshot: true)
-                } catch let error as AWSError where error.code == .dbClusterNotFound {
-                } catch let error as AWSError where error.code == .invalidDBClusterState {
-                    return .notYet("cluster \(input.targetID) is \(cluster.status); deleting it once it can be")
-                }
+                } catch let error as AWSError where error.code == .dbClusterNotFound || error.code == .invalidDBClusterState {}
             }
-            return .notYet("cluster \(input.targetID) is being deleted")
+            return "cluster \(input.targetID) is \(cluster.status)"
         }
-        return .done(["discarded": .string(input.targetID)])
+        return nil
     }
 
     /// SNS Publish: the restore (or drill) is done, with where to connect and how long it took.
@@ -202,10 +200,6 @@ struct RestoreActions {
         let topicRegion = (try? ARN(validating: input.alertTopic))?.region ?? input.drRegion
         let messageID = try aws.sns(region: topicRegion).publish(topicARN: input.alertTopic, message: message, subject: subject)
         return .done(["message_id": .string(messageID), "rto_seconds": restored["restore_seconds"] ?? .null])
-    }
-
-    private func clusterInstanceID(_ input: RestoreInput) -> String {
-        String(input.targetID.prefix(61)) + "-1"
     }
 
     private func instance(_ identifier: String, _ rds: RDSClient) throws -> DBInstance? {

@@ -1,30 +1,71 @@
 public import FerryEngine
 public import Foundation
 
-/// What a restore or drill run restores, and how; fixed when the run starts. Stored as the run's input.
-public struct RestoreInput: Sendable, Equatable {
+/// What a restore or drill run restores, and how; fixed when the run starts from the catalog and the
+/// configuration (no primary-region call). Stored as the run's input; JSON field names are snake_case.
+public struct RestoreInput: Sendable, Codable, Equatable {
+    /// A restore point the run may restore from.
+    public struct Candidate: Sendable, Codable, Equatable {
+        public var snapshotID: String
+        /// When its data was taken.
+        public var takenAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case snapshotID = "snapshot_id"
+            case takenAt = "taken_at"
+        }
+
+        public init(snapshotID: String, takenAt: Date) {
+            self.snapshotID = snapshotID
+            self.takenAt = takenAt
+        }
+    }
+
     public var database: String
     public var kind: DatabaseKind
     public var drRegion: String
-    /// A named DR snapshot, or nil for the newest available one Ferry made of the database.
-    public var snapshotID: String?
+    /// Newest first (only the one named with `--snapshot`): the run restores the first that still exists
+    /// and is available in the DR region.
+    public var candidates: [Candidate]
     /// The identifier of the restored instance (or cluster).
     public var targetID: String
-    public var settings: RestoreSettings
+    /// nil when the database cannot be restored as configured: `problem` says why, and the run fails with it.
+    public var spec: RestoreSpec?
+    public var problem: String?
     /// A drill deletes what it restored once it is available, and records the restore time.
     public var isDrill: Bool
     public var alertTopic: String
+    /// When set, the restore holds a permit of this semaphore while it restores (`ferry restore --all`
+    /// restores a fleet so many at a time), with `restorePermits` permits.
+    public var restorePool: String?
+    public var restorePermits: Int?
 
-    public init(database: String, kind: DatabaseKind, drRegion: String, snapshotID: String?, targetID: String,
-                settings: RestoreSettings, isDrill: Bool, alertTopic: String) {
+    enum CodingKeys: String, CodingKey {
+        case database, kind
+        case drRegion = "dr_region"
+        case candidates
+        case targetID = "target_id"
+        case spec, problem
+        case isDrill = "drill"
+        case alertTopic = "alert_topic"
+        case restorePool = "restore_pool"
+        case restorePermits = "restore_permits"
+    }
+
+    public init(database: String, kind: DatabaseKind, drRegion: String, candidates: [Candidate], targetID: String,
+                spec: RestoreSpec?, problem: String? = nil, isDrill: Bool, alertTopic: String, restorePool: String? = nil,
+                restorePermits: Int? = nil) {
         self.database = database
         self.kind = kind
         self.drRegion = drRegion
-        self.snapshotID = snapshotID
+        self.candidates = candidates
         self.targetID = targetID
-        self.settings = settings
+        self.spec = spec
+        self.problem = problem
         self.isDrill = isDrill
         self.alertTopic = alertTopic
+        self.restorePool = restorePool
+        self.restorePermits = restorePermits
     }
 
     /// The temporary identifier of a drill: `ferry-drill-<db>-<yyyyMMddHHmm>`, within instance limits.
@@ -33,37 +74,25 @@ public struct RestoreInput: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        var object: [String: JSONValue] = [
-            "database": .string(database), "kind": .string(kind.rawValue), "dr_region": .string(drRegion),
-            "target_id": .string(targetID), "drill": .bool(isDrill), "alert_topic": .string(alertTopic),
-            "security_groups": .array(settings.securityGroups.map(JSONValue.string)),
-            "multi_az": .bool(settings.multiAZ), "publicly_accessible": .bool(settings.publiclyAccessible),
-            "deletion_protection": .bool(settings.deletionProtection),
-        ]
-        if let snapshotID { object["snapshot_id"] = .string(snapshotID) }
-        if let value = settings.instanceClass { object["instance_class"] = .string(value) }
-        if let value = settings.subnetGroup { object["subnet_group"] = .string(value) }
-        if let value = settings.parameterGroup { object["parameter_group"] = .string(value) }
-        if let value = settings.optionGroup { object["option_group"] = .string(value) }
-        return .object(object)
+        get throws { try JSONValue(encoding: self) }
     }
 
     public init(json: JSONValue) throws {
-        let reader = InputReader(json)
-        database = try reader.string("database")
-        guard let kind = DatabaseKind(rawValue: try reader.string("kind")) else { throw reader.invalid("kind") }
-        self.kind = kind
-        drRegion = try reader.string("dr_region")
-        snapshotID = reader.optionalString("snapshot_id")
-        targetID = try reader.string("target_id")
-        isDrill = json["drill"]?.boolValue ?? false
-        alertTopic = try reader.string("alert_topic")
-        settings = RestoreSettings(
-            instanceClass: reader.optionalString("instance_class"), subnetGroup: reader.optionalString("subnet_group"),
-            securityGroups: json["security_groups"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            multiAZ: json["multi_az"]?.boolValue ?? false, publiclyAccessible: json["publicly_accessible"]?.boolValue ?? false,
-            parameterGroup: reader.optionalString("parameter_group"), optionGroup: reader.optionalString("option_group"),
-            deletionProtection: json["deletion_protection"]?.boolValue ?? false
-        )
+        do {
+            self = try json.decode(as: RestoreInput.self)
+        } catch {
+            throw StepFailure.terminal("the run's input is not a restore's: \(error)")
+        }
     }
+
+    /// The identifiers of the instances of a restored cluster: `<cluster>-1`, `<cluster>-2`, …
+    public var clusterInstanceIDs: [String] {
+        (1...max(spec?.instanceCount ?? 1, 1)).map { index in
+            let suffix = "-\(index)"
+            return String(targetID.prefix(63 - suffix.count)) + suffix
+        }
+    }
+
+    /// The instances a restore makes: the instance itself, or the cluster's instances.
+    public var instanceIDs: [String] { kind == .instance ? [targetID] : clusterInstanceIDs }
 }
