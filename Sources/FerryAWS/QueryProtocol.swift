@@ -12,6 +12,15 @@ struct QueryParameters {
 
     mutating func set(_ name: String, _ value: Bool?) { set(name, value.map { $0 ? "true" : "false" }) }
 
+    /// As botocore writes a double: `0.5`, `8.0`.
+    mutating func set(_ name: String, _ value: Double?) { set(name, value.map { "\($0)" }) }
+
+    /// A Serverless v2 capacity range under `name` (`Name.MinCapacity`, `Name.MaxCapacity`), if any.
+    mutating func set(_ name: String, _ value: ServerlessV2Scaling?) {
+        set("\(name).MinCapacity", value?.minCapacity)
+        set("\(name).MaxCapacity", value?.maxCapacity)
+    }
+
     /// `Name.Member.1`, `Name.Member.2`, …
     mutating func list(_ name: String, member: String, _ values: [String]?) {
         for (index, value) in (values ?? []).enumerated() { pairs.append(("\(name).\(member).\(index + 1)", value)) }

@@ -72,24 +72,24 @@ extension RDSClient {
         return try query.call("CreateDBCluster", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
     }
 
-    /// RestoreDBClusterFromSnapshot. Do not pass `kmsKeyID` for an unencrypted snapshot: RDS refuses it.
-    public func restoreDBClusterFromSnapshot(clusterIdentifier: String, snapshotIdentifier: String, engine: String,
-                                             dbSubnetGroupName: String? = nil, vpcSecurityGroupIDs: [String] = [],
-                                             optionGroupName: String? = nil, parameterGroupName: String? = nil,
-                                             kmsKeyID: String? = nil, port: Int? = nil, deletionProtection: Bool? = nil,
-                                             tags: [String: String] = [:]) throws -> DBCluster {
+    /// RestoreDBClusterFromSnapshot: the cluster only; its instances are made with `createDBInstance`.
+    public func restoreDBClusterFromSnapshot(_ request: RestoreDBClusterRequest) throws -> DBCluster {
         var parameters = QueryParameters()
-        parameters.set("DBClusterIdentifier", clusterIdentifier)
-        parameters.set("SnapshotIdentifier", snapshotIdentifier)
-        parameters.set("Engine", engine)
-        parameters.set("Port", port)
-        parameters.set("DBSubnetGroupName", dbSubnetGroupName)
-        parameters.set("OptionGroupName", optionGroupName)
-        parameters.list("VpcSecurityGroupIds", member: "VpcSecurityGroupId", vpcSecurityGroupIDs)
-        parameters.tags(tags)
-        parameters.set("KmsKeyId", kmsKeyID)
-        parameters.set("DBClusterParameterGroupName", parameterGroupName)
-        parameters.set("DeletionProtection", deletionProtection)
+        parameters.set("DBClusterIdentifier", request.clusterIdentifier)
+        parameters.set("SnapshotIdentifier", request.snapshotIdentifier)
+        parameters.set("Engine", request.engine)
+        parameters.set("EngineVersion", request.engineVersion)
+        parameters.set("Port", request.port)
+        parameters.set("DBSubnetGroupName", request.dbSubnetGroupName)
+        parameters.set("OptionGroupName", request.optionGroupName)
+        parameters.list("VpcSecurityGroupIds", member: "VpcSecurityGroupId", request.vpcSecurityGroupIDs)
+        parameters.tags(request.tags)
+        parameters.set("KmsKeyId", request.kmsKeyID)
+        parameters.set("EnableIAMDatabaseAuthentication", request.enableIAMDatabaseAuthentication)
+        parameters.set("DBClusterParameterGroupName", request.parameterGroupName)
+        parameters.set("DeletionProtection", request.deletionProtection)
+        parameters.set("CopyTagsToSnapshot", request.copyTagsToSnapshot)
+        parameters.set("ServerlessV2ScalingConfiguration", request.serverlessV2ScalingConfiguration)
         return try query.call("RestoreDBClusterFromSnapshot", parameters) { try DBCluster(xml: $0.requiredChild("DBCluster")) }
     }
 

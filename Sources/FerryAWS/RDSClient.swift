@@ -93,6 +93,7 @@ public final class RDSClient {
         parameters.set("DBParameterGroupName", request.parameterGroupName)
         parameters.set("MultiAZ", request.multiAZ)
         parameters.set("PubliclyAccessible", request.publiclyAccessible)
+        parameters.set("AvailabilityZone", request.availabilityZone)
         parameters.tags(request.tags)
         return try query.call("CreateDBInstance", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
@@ -112,6 +113,15 @@ public final class RDSClient {
         parameters.list("VpcSecurityGroupIds", member: "VpcSecurityGroupId", request.vpcSecurityGroupIDs)
         parameters.set("DBParameterGroupName", request.parameterGroupName)
         parameters.set("DeletionProtection", request.deletionProtection)
+        parameters.set("StorageType", request.storageType)
+        parameters.set("Iops", request.iops)
+        parameters.set("StorageThroughput", request.storageThroughput)
+        parameters.set("AllocatedStorage", request.allocatedStorage)
+        parameters.set("EnableIAMDatabaseAuthentication", request.enableIAMDatabaseAuthentication)
+        parameters.set("LicenseModel", request.licenseModel)
+        parameters.set("AutoMinorVersionUpgrade", request.autoMinorVersionUpgrade)
+        parameters.set("CopyTagsToSnapshot", request.copyTagsToSnapshot)
+        parameters.set("CACertificateIdentifier", request.caCertificateIdentifier)
         return try query.call("RestoreDBInstanceFromDBSnapshot", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
 

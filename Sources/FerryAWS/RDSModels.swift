@@ -80,6 +80,53 @@ public struct DBInstance: Sendable, Equatable {
     public var vpcSecurityGroupIDs: [String]
     public var createTime: Date?
     public var tags: [String: String]
+
+    // What a restore must reproduce (DescribeDBInstances; nil when RDS leaves the member out).
+
+    /// `AllocatedStorage`: the storage allocated, in GiB.
+    public var allocatedStorage: Int?
+    /// `StorageType`: `gp2`, `gp3`, `io1`, `io2`, `standard` (`aurora`, `aurora-iopt1` for Aurora instances).
+    public var storageType: String?
+    /// `Iops`: the provisioned IOPS (io1, io2; gp3 above its baseline).
+    public var iops: Int?
+    /// `StorageThroughput`: the storage throughput in MiB/s (gp3 only).
+    public var storageThroughput: Int?
+    /// `IAMDatabaseAuthenticationEnabled`: whether IAM accounts map to database accounts.
+    public var iamDatabaseAuthenticationEnabled: Bool?
+    /// `DbInstancePort`, as RDS reports it: it is 0 for an instance outside a cluster (the port is then only in
+    /// `Endpoint`), so use `port`.
+    public var dbInstancePort: Int?
+    /// `LicenseModel`, e.g. `postgresql-license`, `general-public-license`, `license-included`.
+    public var licenseModel: String?
+    /// `AutoMinorVersionUpgrade`.
+    public var autoMinorVersionUpgrade: Bool?
+    /// `CopyTagsToSnapshot` (for an Aurora instance the cluster's setting is the one that counts).
+    public var copyTagsToSnapshot: Bool?
+    /// `CACertificateIdentifier`: the CA of the server certificate, e.g. `rds-ca-rsa2048-g1`.
+    public var caCertificateIdentifier: String?
+
+    /// The port the instance listens on: `Endpoint.Port`, else a non-zero `DbInstancePort` (the endpoint is
+    /// missing while an instance is being created).
+    public var port: Int? { endpointPort ?? dbInstancePort.flatMap { $0 > 0 ? $0 : nil } }
+}
+
+/// An Aurora Serverless v2 capacity range, in Aurora capacity units (ACUs, in half steps): botocore's
+/// `ServerlessV2ScalingConfiguration` (request) and `ServerlessV2ScalingConfigurationInfo` (DBCluster).
+public struct ServerlessV2Scaling: Sendable, Codable, Hashable {
+    /// `MinCapacity`.
+    public var minCapacity: Double?
+    /// `MaxCapacity`.
+    public var maxCapacity: Double?
+
+    public init(minCapacity: Double?, maxCapacity: Double?) {
+        self.minCapacity = minCapacity
+        self.maxCapacity = maxCapacity
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case minCapacity = "min_capacity"
+        case maxCapacity = "max_capacity"
+    }
 }
 
 /// An Aurora DB cluster.
@@ -102,6 +149,20 @@ public struct DBCluster: Sendable, Equatable {
     public var memberInstanceIdentifiers: [String]
     public var createTime: Date?
     public var tags: [String: String]
+
+    // What a restore must reproduce (DescribeDBClusters; nil when RDS leaves the member out).
+
+    /// `DBClusterParameterGroup`: the name of the cluster's DB cluster parameter group.
+    public var dbClusterParameterGroup: String?
+    /// `IAMDatabaseAuthenticationEnabled`.
+    public var iamDatabaseAuthenticationEnabled: Bool?
+    /// `EngineMode`: `provisioned` (Serverless v2 clusters too), `serverless` (v1), `parallelquery`, `global`,
+    /// `multimaster`.
+    public var engineMode: String?
+    /// `ServerlessV2ScalingConfiguration`: the capacity range of a cluster with Serverless v2 instances.
+    public var serverlessV2Scaling: ServerlessV2Scaling?
+    /// `CopyTagsToSnapshot`.
+    public var copyTagsToSnapshot: Bool?
 }
 
 extension DBSnapshot {
@@ -180,7 +241,17 @@ extension DBInstance {
             parameterGroupNames: xml.list("DBParameterGroups", member: "DBParameterGroup").compactMap { $0.string("DBParameterGroupName") },
             vpcSecurityGroupIDs: xml.list("VpcSecurityGroups", member: "VpcSecurityGroupMembership").compactMap { $0.string("VpcSecurityGroupId") },
             createTime: try xml.date("InstanceCreateTime"),
-            tags: try xml.tags()
+            tags: try xml.tags(),
+            allocatedStorage: try xml.int("AllocatedStorage"),
+            storageType: xml.string("StorageType")?.nonEmpty,
+            iops: try xml.int("Iops"),
+            storageThroughput: try xml.int("StorageThroughput"),
+            iamDatabaseAuthenticationEnabled: try xml.bool("IAMDatabaseAuthenticationEnabled"),
+            dbInstancePort: try xml.int("DbInstancePort"),
+            licenseModel: xml.string("LicenseModel")?.nonEmpty,
+            autoMinorVersionUpgrade: try xml.bool("AutoMinorVersionUpgrade"),
+            copyTagsToSnapshot: try xml.bool("CopyTagsToSnapshot"),
+            caCertificateIdentifier: xml.string("CACertificateIdentifier")?.nonEmpty
         )
     }
 }
@@ -205,7 +276,18 @@ extension DBCluster {
             vpcSecurityGroupIDs: xml.list("VpcSecurityGroups", member: "VpcSecurityGroupMembership").compactMap { $0.string("VpcSecurityGroupId") },
             memberInstanceIdentifiers: xml.list("DBClusterMembers", member: "DBClusterMember").compactMap { $0.string("DBInstanceIdentifier") },
             createTime: try xml.date("ClusterCreateTime"),
-            tags: try xml.tags()
+            tags: try xml.tags(),
+            dbClusterParameterGroup: xml.string("DBClusterParameterGroup")?.nonEmpty,
+            iamDatabaseAuthenticationEnabled: try xml.bool("IAMDatabaseAuthenticationEnabled"),
+            engineMode: xml.string("EngineMode")?.nonEmpty,
+            serverlessV2Scaling: try xml.child("ServerlessV2ScalingConfiguration").map(ServerlessV2Scaling.init(xml:)),
+            copyTagsToSnapshot: try xml.bool("CopyTagsToSnapshot")
         )
+    }
+}
+
+extension ServerlessV2Scaling {
+    init(xml: XMLValue) throws {
+        self.init(minCapacity: try xml.double("MinCapacity"), maxCapacity: try xml.double("MaxCapacity"))
     }
 }

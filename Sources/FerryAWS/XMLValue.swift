@@ -47,6 +47,14 @@ struct XMLValue: Sendable {
         return value
     }
 
+    func double(_ name: String) throws -> Double? {
+        guard let text = string(name), !text.isEmpty else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            throw AWSError.malformed("<\(self.name)><\(name)> is not a number: \(text.prefix(40))")
+        }
+        return value
+    }
+
     func bool(_ name: String) throws -> Bool? {
         switch string(name)?.lowercased() {
         case nil, "": return nil

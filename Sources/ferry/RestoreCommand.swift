@@ -6,23 +6,52 @@ import Foundation
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restores a database in the DR region from its newest DR snapshot (or a named one), and follows it."
+        abstract: "Restores databases in the DR region from their newest restore points, needing only the DR region and Ferry's database.",
+        discussion: """
+            One database: prints the run id, then each step as it completes. Several, or --all (every database the \
+            catalog has restore points of): restores them in parallel, --parallel at a time, and prints a summary with \
+            each database's new endpoint and the age of the data it came from. Settings that cannot be carried over are \
+            reported before anything starts.
+            """
     )
 
-    @Argument(help: ArgumentHelp("The protected database (instance or Aurora cluster identifier).", valueName: "database"))
-    var databaseIdentifier: String
+    @Argument(help: ArgumentHelp("The databases to restore (instance or Aurora cluster identifiers).", valueName: "database"))
+    var databaseIdentifiers: [String] = []
 
-    @Option(help: "A DR snapshot to restore instead of the newest available one.")
+    @Flag(help: "Restore every database the catalog has a restore point of.")
+    var all = false
+
+    @Option(help: "With one database: a DR snapshot of its restore points to restore instead of the newest.")
     var snapshot: String?
 
-    @Option(name: .customLong("as"), help: "The restored database's identifier (default: DATABASE-dr).")
+    @Option(name: .customLong("as"), help: "With one database: the restored database's identifier (default: DATABASE-dr).")
     var newIdentifier: String?
+
+    @Option(help: "Restores in progress at once with several databases.")
+    var parallel = 5
+
+    @Flag(help: "With several databases: print the summary as JSON ({\"restores\": [...]}).")
+    var json = false
 
     @OptionGroup var options: RestoreRunOptions
 
+    func validate() throws {
+        if all != databaseIdentifiers.isEmpty {
+            throw ValidationError(all ? "give --all or database names, not both" : "give a database, several, or --all")
+        }
+        if (all || databaseIdentifiers.count > 1) && (snapshot != nil || newIdentifier != nil) {
+            throw ValidationError("--snapshot and --as name one database's restore")
+        }
+        guard (1...100).contains(parallel) else { throw ValidationError("--parallel must be 1-100") }
+    }
+
     func run() throws {
         try reportingErrors {
-            try options.start(databaseIdentifier, snapshotID: snapshot, targetID: newIdentifier, drill: false)
+            if !all && databaseIdentifiers.count == 1 {
+                try options.start(databaseIdentifiers[0], snapshotID: snapshot, targetID: newIdentifier, drill: false)
+            } else {
+                try FleetRestore(options: options, parallel: parallel, json: json).run(all ? nil : databaseIdentifiers)
+            }
         }
     }
 }
@@ -56,6 +85,7 @@ struct RestoreRunOptions: ParsableArguments {
     @OptionGroup var workflows: WorkflowOptions
 
     func start(_ databaseIdentifier: String, snapshotID: String?, targetID: String?, drill: Bool) throws {
+        // Everything below reads the catalog and the configuration: no call to the primary region.
         let runtime = try config.runtime()
         let store = try database.store()
         let plan = try runtime.restorePlan(of: databaseIdentifier, snapshotID: snapshotID, catalog: RestorePointCatalog(connection: store.connection))

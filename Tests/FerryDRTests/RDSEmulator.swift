@@ -14,6 +14,11 @@ struct RDSEmulator {
         _ = try request("POST", "/ferry-api/regions/\(region)", body: settings)
     }
 
+    /// Takes a region down (every call to it fails, as in a regional outage) or brings it back.
+    func setDown(_ down: Bool, region: String) throws {
+        _ = try request("POST", "/ferry-api/regions/\(region)", body: ["down": down])
+    }
+
     /// Moves the clock of `regions` forward (time-mode regions finish snapshots and copies by it); only
     /// those, so that tests running at the same time in other regions keep their own time.
     func advanceClock(seconds: Double, regions: [String]) throws {

@@ -72,10 +72,10 @@ struct RestoreActions {
                 throw StepFailure.terminal("cluster snapshot \(snapshotID) is gone or names no engine")
             }
             do {
-                _ = try rds.restoreDBClusterFromSnapshot(
-                    clusterIdentifier: input.targetID, snapshotIdentifier: snapshotID, engine: engine,
+                _ = try rds.restoreDBClusterFromSnapshot(RestoreDBClusterRequest(
+                    clusterIdentifier: input.targetID, snapshotIdentifier: snapshotID, engine: engine, port: spec.port,
                     dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
-                    optionGroupName: spec.optionGroup, port: spec.port, deletionProtection: deletionProtection, tags: tags)
+                    optionGroupName: spec.optionGroup, deletionProtection: deletionProtection, tags: tags))
             } catch let error as AWSError where error.code == .dbClusterAlreadyExists {
                 try checkOwned(try cluster(input.targetID, rds)?.tags, input.targetID, context)
             }
