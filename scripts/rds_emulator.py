@@ -39,24 +39,34 @@ snapshot can be deleted in any state. This module patches moto's RDS response cl
   Deletes       DeleteDBSnapshot / DeleteDBClusterSnapshot refuse a snapshot that is neither `available` nor
                 `failed` (InvalidDBSnapshotState / InvalidDBClusterSnapshotStateFault), and a copy's source must
                 be `available` to be copied.
+  Outages       A region set `down` through the control API answers no AWS call: every call whose region is
+                that region (RDS, KMS, SNS, STS, any service moto serves; the region as moto would read it: the
+                host's `.<region>.amazonaws.com`, else `region/<region>` in the User-Agent, else the SigV4
+                credential scope, else us-east-1) is read to its end, counted, and its connection closed without
+                an HTTP response, as when a region's endpoints stop answering; moto never sees it, so it takes no
+                effect. Clients see a transport failure (curl: "Empty reply from server"; botocore:
+                ConnectionClosedError), never an answer they could take for the service's. Where the server offers
+                no socket to close (a WSGI server other than werkzeug's), the call is answered HTTP 503
+                ServiceUnavailable instead (an RDS-style <ErrorResponse>, JSON for X-Amz-Target calls).
 
 Errors are moto's own `RDSClientError`s raised inside the response methods, so moto serialises them from
 botocore's RDS model exactly as it does its own (`<ErrorResponse><Error><Type>Sender</Type><Code>…`, HTTP 400,
 404 for the NotFound codes).
 
-Design. Every RDS API call runs `RDSResponse.call_action` under one lock (moto's server is threaded; the
-quota checks are check-then-act), which is also where calls are counted per region and action. Progress lives
-on moto's stored model objects, as a `Progress` record under the attribute `_ferry_progress`: the kind of
-resource, its region, when it was made on the region's emulator clock, the polls it waits, the describes seen,
-and for a copy its source. Statuses are computed from the record when a response shows the object (the
-create/copy response, a describe page); a describe page first counts one poll on each object it returns.
-Only API calls count: moto's internal describes (e.g. inside a restore) do not, and snapshots moto takes by
-itself (automated backups) carry no record and are `available`. moto's DBCluster turns `creating` into
-`available` the first time its status is read; its getter is wrapped to leave a cluster in progress alone.
+Design. A call into a region that is down is refused in front of moto, by the WSGI wrapper of the control API
+(`wsgi`), and counted there. Every other RDS API call runs `RDSResponse.call_action` under one lock (moto's
+server is threaded; the quota checks are check-then-act), which is also where calls are counted per region and
+action. Progress lives on moto's stored model objects, as a `Progress` record under the attribute
+`_ferry_progress`: the kind of resource, its region, when it was made on the region's emulator clock, the polls
+it waits, the describes seen, and for a copy its source. Statuses are computed from the record when a response
+shows the object (the create/copy response, a describe page); a describe page first counts one poll on each
+object it returns. Only API calls count: moto's internal describes (e.g. inside a restore) do not, and snapshots
+moto takes by itself (automated backups) carry no record and are `available`. moto's DBCluster turns `creating`
+into `available` the first time its status is read; its getter is wrapped to leave a cluster in progress alone.
 
 Control API, on the server's port, JSON in and out (`wsgi(app)` wraps moto's WSGI application):
 
-  GET    /ferry-api/regions/<region>   the settings in force: {"region", "mode": "polls"|"time", "now",
+  GET    /ferry-api/regions/<region>   the settings in force: {"region", "mode": "polls"|"time", "now", "down",
                                        "manual_snapshots", "manual_cluster_snapshots", "instance_copies",
                                        "cluster_copies", "db_instances", "db_clusters", "snapshot_seconds",
                                        "copy_seconds", "instance_seconds", "page_size", "snapshot_polls",
@@ -66,15 +76,20 @@ Control API, on the server's port, JSON in and out (`wsgi(app)` wraps moto's WSG
                                        20-100, caps every describe page of the region whatever MaxRecords asks)
   POST   /ferry-api/regions/<region>   any of the settings above from "manual_snapshots" to "page_size":
                                        overrides them for the region (the destination region for copy limits)
-                                       and switches the region to time mode (seconds default to 0); returns GET's
-  DELETE /ferry-api/regions/<region>   back to AWS's limits and poll mode; returns GET's
+                                       and switches the region to time mode (seconds default to 0); and/or
+                                       "down": true (the region is in an outage: see Outages) or false (it is
+                                       back), which leaves the region's mode and other settings as they are;
+                                       returns GET's
+  DELETE /ferry-api/regions/<region>   back to AWS's limits and poll mode, and up if it was down; returns GET's
   GET    /ferry-api/clock              {"now": epoch seconds, "now_iso", "advanced_seconds", "regions":
                                        {"<region>": {"now", "now_iso", "advanced_seconds"}}} (regions whose clock
                                        was advanced on its own)
   POST   /ferry-api/clock              {"advance_seconds": S} advances every region's clock; with "region": "r"
                                        or "regions": ["r", ...] only those; returns GET's. The clock otherwise
                                        follows real time.
-  GET    /ferry-api/calls              {"<region>": {"<Action>": count}} for every RDS API call received;
+  GET    /ferry-api/calls              {"<region>": {"<Action>": count}} for every RDS API call received,
+                                       refused ones of a down region included; the calls of other services
+                                       refused by a down region as "<service>:<Action>" (e.g. "kms:DescribeKey");
                                        ?region=r for one region
   POST   /ferry-api/calls/reset        forgets the counts, of {"region": "r"} / {"regions": [...]} only if given
   POST   /ferry-api/kills              {"region", "action", "pid", "skip": n}: once the (n+1)th call of that
@@ -89,8 +104,9 @@ limits are AWS_LIMITS below, in one place.
 
 Not modelled: the final snapshot of DeleteDBInstance / DeleteDBCluster bypasses the manual quota; restores do not
 insist on an `available` snapshot; a deleted snapshot vanishes at once (no `deleting`); a region's settings
-apply to objects already in progress when they change; moto's /moto-api/reset does not reset the emulator's
-settings, clock or call counts.
+apply to objects already in progress when they change; a region that is down still serves as the source of a
+cross-region copy called in another region (the copy reads moto's state directly), and copies out of it that are
+in progress carry on; moto's /moto-api/reset does not reset the emulator's settings, clock or call counts.
 """
 from __future__ import annotations
 
@@ -99,13 +115,16 @@ import binascii
 import json
 import math
 import os
+import re
 import signal
+import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
+from urllib.parse import parse_qs
 
 from moto.core.responses import ActionResult
 from moto.rds.exceptions import RDSClientError
@@ -212,6 +231,7 @@ class Emulator:
         self.region_advanced: dict[str, float] = {}  # seconds one region's clock was advanced on its own
         self.kills: list[dict[str, Any]] = []  # crash-test hooks: SIGKILL a caller after a call (POST /ferry-api/kills)
         self.calls: dict[str, dict[str, int]] = {}
+        self.down: set[str] = set()  # regions in an outage (POST /ferry-api/regions/<region> {"down": true})
 
     # ---- settings and clock
 
@@ -227,14 +247,19 @@ class Emulator:
 
     def region_view(self, region: str) -> dict[str, Any]:
         return {"region": region, "mode": "time" if self.time_mode(region) else "polls", "now": self.now(region),
-                **self.settings(region), "snapshot_polls": self.snapshot_polls, "instance_polls": self.instance_polls}
+                "down": region in self.down, **self.settings(region), "snapshot_polls": self.snapshot_polls,
+                "instance_polls": self.instance_polls}
 
     def configure(self, region: str, body: Any) -> None:
         if not isinstance(body, dict):
             raise ControlError(400, "expected a JSON object of settings")
-        unknown = sorted(set(body) - set(SETTINGS))
+        unknown = sorted(set(body) - set(SETTINGS) - {"down"})
         if unknown:
-            raise ControlError(400, f"unknown settings {unknown}; known: {list(SETTINGS)}")
+            raise ControlError(400, f"unknown settings {unknown}; known: {[*SETTINGS, 'down']}")
+        body = dict(body)
+        down = body.pop("down", None)
+        if down is not None and not isinstance(down, bool):
+            raise ControlError(400, f"down must be true or false, not {down!r}")
         for key, value in body.items():
             if key in PAGING_DEFAULTS:
                 if isinstance(value, bool) or not isinstance(value, int) or not PAGE_MIN <= value <= PAGE_MAX:
@@ -244,7 +269,13 @@ class Emulator:
                     raise ControlError(400, f"{key} must be a whole number >= 0, not {value!r}")
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value):
                 raise ControlError(400, f"{key} must be a number of seconds >= 0, not {value!r}")
-        self.overrides.setdefault(region, {}).update(body)
+        # Only the settings of time mode switch the region to it: {"down": ...} alone leaves its mode alone.
+        if body or down is None:
+            self.overrides.setdefault(region, {}).update(body)
+        if down is True:
+            self.down.add(region)
+        elif down is False:
+            self.down.discard(region)
 
     def clock_view(self) -> dict[str, Any]:
         now = self.now("")
@@ -547,6 +578,8 @@ class Emulator:
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             path = environ.get("PATH_INFO", "")
             if path != "/ferry-api" and not path.startswith("/ferry-api/"):
+                if not path.startswith("/moto-api") and request_region(environ) in emulator.down:
+                    return emulator.refuse(environ, start_response)
                 return app(environ, start_response)
             request = Request(environ)
             try:
@@ -558,6 +591,31 @@ class Emulator:
                 environ, start_response)
 
         return application
+
+    def refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """A call into a region that is down: counted, never shown to moto, and answered by closing the
+        connection without a response (a 503 ServiceUnavailable where the server offers no socket)."""
+        region, (service, action) = request_region(environ), call_of(environ)
+        with self.lock:
+            counts = self.calls.setdefault(region, {})
+            key = action if service == "rds" else f"{service}:{action}"
+            counts[key] = counts.get(key, 0) + 1
+        connection = environ.get("werkzeug.socket")
+        if connection is not None:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            # werkzeug's server takes a ConnectionError for a dropped connection: it sends nothing, logs nothing.
+            raise RegionDown(f"{region} is down: {service} {action} refused")
+        message = f"The service is unavailable in {region}."
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            body, mimetype = json.dumps({"__type": "ServiceUnavailableException", "message": message}), "application/x-amz-json-1.1"
+        else:
+            body, mimetype = ("<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                              f"<Message>{message}</Message></Error><RequestId>ferry-region-down</RequestId>"
+                              "</ErrorResponse>"), "text/xml"
+        return Response(body, status=503, mimetype=mimetype)(environ, start_response)
 
     def kill_if_asked(self, region: str, action: str) -> None:
         """A crash test's hook: after a call took effect and before its answer leaves, SIGKILL the caller."""
@@ -587,6 +645,7 @@ class Emulator:
                 self.configure(region, json_body(request))
             elif method == "DELETE":
                 self.overrides.pop(region, None)
+                self.down.discard(region)
             return self.region_view(region)
         if parts == ["clock"]:
             allow(method, "GET", "POST")
@@ -618,6 +677,53 @@ class Emulator:
 
 
 # ---- helpers
+
+
+class RegionDown(ConnectionAbortedError):
+    """Raised out of the WSGI application to drop a call into a region that is down."""
+
+
+def request_region(environ: dict[str, Any]) -> str:
+    """The region moto serves a request in, found as moto's BaseResponse.get_region_from_url finds it: the
+    host's `.<region>.amazonaws.com`, else `region/<region>` in the User-Agent, else the SigV4 credential
+    scope of the Authorization header, else us-east-1."""
+    url = f"{environ.get('HTTP_HOST', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    match = re.search(r"\.(?P<region>[^.]+)\.amazonaws\.com", url) \
+        or re.search(r"region/(?P<region>[a-z]{2}-[a-z]+-\d{1})", environ.get("HTTP_USER_AGENT", ""))
+    if match:
+        return match.group("region")
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    if "AWS4" in authorization:
+        scope = authorization.split(",")[0].split("/")
+        if len(scope) > 2:
+            return scope[2]
+    return "us-east-1"
+
+
+def call_of(environ: dict[str, Any]) -> tuple[str, str]:
+    """(service, action) of an AWS request: the service of the SigV4 credential scope (else the host's first
+    label); the action of a Query call (`Action` in the query string or form body) or of a JSON call
+    (X-Amz-Target). Reads the body, so that the client has sent it all before its connection is closed."""
+    stream = environ.get("wsgi.input")
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if stream is None:
+        body = b""
+    elif length > 0:
+        body = stream.read(length)
+    else:
+        body = stream.read() if environ.get("wsgi.input_terminated") else b""
+    scope = environ.get("HTTP_AUTHORIZATION", "").split(",")[0].split("/")
+    service = scope[3] if len(scope) > 3 else environ.get("HTTP_HOST", "").split(".")[0] or "unknown"
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return service, target.rsplit(".", 1)[-1]
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        query = {**parse_qs(body.decode("utf-8", "replace")), **query}
+    return service, (query.get("Action") or ["(none)"])[0]
 
 
 def allow(method: str, *methods: str) -> None:

@@ -6,11 +6,19 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Shows each protected database's newest DR snapshot, its age against the RPO, the last cycle and the next fire, and the copy pools."
+        abstract: "Shows each database's newest restore point, its age against the RPO, the last drill's RTO, the last cycle and the next fire, and the copy pools.",
+        discussion: """
+            Reads Ferry's database only (never the primary region): the databases with restore points in the \
+            catalog and those with a backup schedule. With --verify, each database's newest restore point is \
+            checked in the DR region; one that is gone is marked deleted and the one before it is checked.
+            """
     )
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+
+    @Flag(help: "Check in the DR region that each database's newest restore point exists and is available (one call per restore point checked).")
+    var verify = false
 
     @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
@@ -30,24 +38,29 @@ struct StatusCommand: ParsableCommand {
         try reportingErrors {
             let runtime = try config.runtime()
             let store = try database.store()
-            let statuses = try RPOMonitor(connection: store.connection).statuses(of: try runtime.selectDatabases().protected, now: Date())
+            let reader = StatusReader(connection: store.connection, rules: runtime.config.databases)
+            let statuses = try reader.statuses(now: Date(), describe: verify ? { try runtime.drSnapshotStatus(of: $0) } : nil)
             let pools = try store.semaphores()
             if json {
                 try Output.printJSON(Report(databases: statuses, copyPools: pools))
                 return
             }
-            Output.printTable(
-                header: ["DATABASE", "KIND", "NEWEST DR SNAPSHOT", "AGE", "RPO", "LAST CYCLE", "DURATION", "NEXT FIRE"],
-                rows: statuses.map { status in
-                    [
-                        status.database, status.kind, status.newestSnapshotId ?? "none",
-                        status.ageSeconds.map(Self.minutes) ?? "-",
-                        status.rpoSeconds.map { DurationText.format($0) + (status.rpoBreached ? " BREACHED" : " ok") } ?? "-",
-                        status.lastCycle.map { "\($0.status) \($0.runId)" } ?? "none",
-                        status.lastCycle?.durationSeconds.map { DurationText.format($0.rounded()) } ?? "-",
-                        Output.timestamp(status.nextFireAt),
-                    ]
-                })
+            let header = ["DATABASE", "KIND", "NEWEST RESTORE POINT"] + (verify ? ["VERIFIED"] : [])
+                + ["AGE", "RPO", "RTO (LAST DRILL)", "LAST CYCLE", "DURATION", "NEXT FIRE"]
+            Output.printTable(header: header, rows: statuses.map(row))
+            if verify {
+                let findings = statuses.flatMap { status in
+                    (status.missingRestorePoints ?? []).map {
+                        "\(status.database): restore point \($0) is gone from the DR region (marked deleted in the catalog)"
+                    } + (status.unavailableRestorePoints ?? []).map {
+                        "\(status.database): restore point \($0.snapshotId) is \($0.status), not available (passed over)"
+                    }
+                }
+                if !findings.isEmpty {
+                    print("")
+                    findings.forEach { print($0) }
+                }
+            }
             if !pools.isEmpty {
                 print("")
                 Output.printTable(header: ["COPY POOL", "IN USE", "WAITING"], rows: pools.map { pool in
@@ -55,6 +68,24 @@ struct StatusCommand: ParsableCommand {
                 })
             }
         }
+    }
+
+    /// One database's row of the table.
+    private func row(_ status: DatabaseStatus) -> [String] {
+        var cells = [status.database, status.kind, status.newestSnapshotId ?? "none"]
+        if verify { cells.append(status.newestSnapshotVerified == true ? "available" : "NONE AVAILABLE") }
+        cells.append(status.ageSeconds.map(Self.minutes) ?? "-")
+        cells.append(status.rpoSeconds.map { DurationText.format($0) + (status.rpoBreached ? " BREACHED" : " ok") } ?? "-")
+        if let drill = status.lastDrill {
+            let rto = drill.rtoSeconds.map { DurationText.format($0.rounded()) } ?? "?"
+            cells.append("\(rto) at \(Output.timestamp(drill.finishedAt))")
+        } else {
+            cells.append("no drill")
+        }
+        cells.append(status.lastCycle.map { "\($0.status) \($0.runId)" } ?? "none")
+        cells.append(status.lastCycle?.durationSeconds.map { DurationText.format($0.rounded()) } ?? "-")
+        cells.append(Output.timestamp(status.nextFireAt))
+        return cells
     }
 
     private static func minutes(_ seconds: Double) -> String {

@@ -85,6 +85,37 @@ import Testing
         #expect(deleted.identifier == restoredName)
     }
 
+    /// A restore with the settings Ferry records of a source (storage, IAM authentication, licence, minor
+    /// upgrades, tag copying, CA): moto takes each from the request and describes it back.
+    @Test func restoreInstanceReproducesTheSourcesSettings() throws {
+        let rds = try aws.rds(region: Moto.primaryRegion)
+        let db = AWSTestEnvironment.uniqueName("db")
+        _ = try Moto.makeInstance(rds, name: db)
+        let source = try #require(try rds.describeDBInstances(identifier: db).first)
+        #expect(source.allocatedStorage == 20)
+        #expect(source.port == 5432)
+        let snapshot = try rds.createDBSnapshot(identifier: AWSTestEnvironment.uniqueName("snap"), instanceIdentifier: db)
+        let restoredName = AWSTestEnvironment.uniqueName("restored")
+        _ = try rds.restoreDBInstanceFromDBSnapshot(RestoreDBInstanceRequest(
+            instanceIdentifier: restoredName, snapshotIdentifier: snapshot.identifier, port: 6432, storageType: "gp3",
+            iops: 3000, storageThroughput: 125, allocatedStorage: 40, enableIAMDatabaseAuthentication: true,
+            licenseModel: "postgresql-license", autoMinorVersionUpgrade: true, copyTagsToSnapshot: true,
+            caCertificateIdentifier: "rds-ca-rsa2048-g1"))
+        let restored = try #require(try rds.describeDBInstances(identifier: restoredName).first)
+        #expect(restored.storageType == "gp3")
+        #expect(restored.iops == 3000)
+        #expect(restored.storageThroughput == 125)
+        #expect(restored.allocatedStorage == 40)
+        #expect(restored.iamDatabaseAuthenticationEnabled == true)
+        #expect(restored.licenseModel == "postgresql-license")
+        #expect(restored.autoMinorVersionUpgrade == true)
+        #expect(restored.copyTagsToSnapshot == true)
+        #expect(restored.caCertificateIdentifier == "rds-ca-rsa2048-g1")
+        #expect(restored.engineVersion == source.engineVersion)
+        #expect(restored.port == 6432)
+        _ = try rds.deleteDBInstance(identifier: restoredName)
+    }
+
     @Test func encryptedCrossRegionCopyUnderDestinationKey() throws {
         let primary = try aws.rds(region: Moto.primaryRegion)
         let dr = try aws.rds(region: Moto.drRegion)
@@ -147,18 +178,73 @@ import Testing
         #expect(try dr.describeDBClusterSnapshot(identifier: copyName) != nil)
 
         let restoredName = AWSTestEnvironment.uniqueName("restored")
-        let restored = try dr.restoreDBClusterFromSnapshot(clusterIdentifier: restoredName, snapshotIdentifier: copyName,
-                                                           engine: "aurora-postgresql", tags: ["ferry:restore": "true"])
+        let restored = try dr.restoreDBClusterFromSnapshot(RestoreDBClusterRequest(
+            clusterIdentifier: restoredName, snapshotIdentifier: copyName, engine: "aurora-postgresql", engineVersion: "15.6",
+            enableIAMDatabaseAuthentication: true, serverlessV2ScalingConfiguration: ServerlessV2Scaling(minCapacity: 0.5, maxCapacity: 16.5),
+            copyTagsToSnapshot: true, tags: ["ferry:restore": "true"]))
         #expect(restored.identifier == restoredName)
         let instance = try dr.createDBInstance(CreateDBInstanceRequest(
             instanceIdentifier: AWSTestEnvironment.uniqueName("restored-1"), instanceClass: "db.r6g.large",
-            engine: "aurora-postgresql", clusterIdentifier: restoredName))
+            engine: "aurora-postgresql", clusterIdentifier: restoredName, parameterGroupName: "default.aurora-postgresql15",
+            publiclyAccessible: true, availabilityZone: "\(Moto.drRegion)b", tags: ["ferry:restore": "true"]))
         #expect(instance.clusterIdentifier == restoredName)
-        let members = try #require(try dr.describeDBClusters(identifier: restoredName).first).memberInstanceIdentifiers
-        #expect(members.contains(instance.identifier))
+        let restoredCluster = try #require(try dr.describeDBClusters(identifier: restoredName).first)
+        #expect(restoredCluster.memberInstanceIdentifiers.contains(instance.identifier))
+        #expect(restoredCluster.engineVersion == "15.6")
+        #expect(restoredCluster.iamDatabaseAuthenticationEnabled == true)
+        #expect(restoredCluster.serverlessV2Scaling == ServerlessV2Scaling(minCapacity: 0.5, maxCapacity: 16.5))
+        #expect(restoredCluster.copyTagsToSnapshot == true)
+        #expect(restoredCluster.engineMode == "provisioned")
+        #expect(restoredCluster.dbClusterParameterGroup != nil)
+        let member = try #require(try dr.describeDBInstances(identifier: instance.identifier).first)
+        #expect(member.parameterGroupNames == ["default.aurora-postgresql15"])
+        #expect(member.publiclyAccessible == true)
+        #expect(member.availabilityZone == "\(Moto.drRegion)b")
+        #expect(member.tags == ["ferry:restore": "true"])
 
         #expect(try dr.deleteDBClusterSnapshot(identifier: copyName).identifier == copyName)
         #expect(try dr.describeDBClusterSnapshot(identifier: copyName) == nil)
+    }
+}
+
+/// A region the emulator has taken down (`POST /ferry-api/regions/<region> {"down": true}`): no call gets an
+/// answer, so every client sees a retryable transport failure and the emulator counts each attempt.
+@Suite(Moto.enabled) struct RegionDownIntegrationTests {
+    static let region = "af-south-1"  // no other test uses it
+    let aws = Moto.context()
+
+    @Test func everyServiceOfTheRegionFailsAsAConnectionDroppedWithoutAnswer() throws {
+        try Self.control("POST", "/ferry-api/calls/reset", body: #"{"region": "\#(Self.region)"}"#)
+        let state = try Self.control("POST", "/ferry-api/regions/\(Self.region)", body: #"{"down": true}"#)
+        defer { _ = try? Self.control("DELETE", "/ferry-api/regions/\(Self.region)") }
+        #expect(state.contains(#""down": true"#) && state.contains(#""mode": "polls""#))
+
+        let rds = try #require(throws: AWSError.self) { try aws.rds(region: Self.region).describeDBInstances() }
+        #expect(rds.kind == .transport)
+        #expect(rds.code == .connectionFailed)
+        #expect(rds.classification == .retryable)
+        #expect(rds.message.contains("curl error 52"), "\(rds.message)")
+        let kms = try #require(throws: AWSError.self) { try aws.kms(region: Self.region).createKey(description: "never") }
+        let sns = try #require(throws: AWSError.self) { try aws.sns(region: Self.region).createTopic(name: "never") }
+        let sts = try #require(throws: AWSError.self) { try aws.sts(region: Self.region).getCallerIdentity() }
+        #expect([kms.kind, sns.kind, sts.kind] == [.transport, .transport, .transport])
+        #expect(try aws.rds(region: Moto.drRegion).describeDBInstances(pageSize: 20).count >= 0)  // other regions answer
+
+        let calls = try Self.control("GET", "/ferry-api/calls?region=\(Self.region)")
+        let counted = try JSONDecoder().decode([String: [String: Int]].self, from: Data(calls.utf8))[Self.region] ?? [:]
+        #expect(counted == ["DescribeDBInstances": 3, "kms:CreateKey": 3, "sns:CreateTopic": 3, "sts:GetCallerIdentity": 3],
+                "every attempt of the retry policy (3) is refused and counted")
+    }
+
+    /// The emulator's control API (scripts/rds_emulator.py), through curl.
+    @discardableResult
+    static func control(_ method: String, _ path: String, body: String? = nil) throws -> String {
+        let endpoint = try #require(AWSTestEnvironment.endpoint)
+        var arguments = ["curl", "-sS", "--fail-with-body", "-X", method, endpoint + path]
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let result = try FerryProcess.run(arguments, executable: "/usr/bin/env")
+        try #require(result.status == 0, "\(method) \(path): \(result.stdout) \(result.stderr)")
+        return result.stdout
     }
 }
 

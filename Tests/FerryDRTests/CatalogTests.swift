@@ -58,6 +58,40 @@ struct CatalogTests {
         #expect((points.first?["source"] as? [String: Any])?["instance_class"] as? String == "db.t3.micro")
     }
 
+    /// `ferry status --verify`'s check, with the DR region's answers scripted: one describe per restore point
+    /// checked, newest first, until one is available; one gone is marked deleted, one not available is passed
+    /// over and kept.
+    @Test func verifyingChecksNewestFirstMarksTheGoneDeletedAndStopsAtTheFirstAvailable() throws {
+        let connection = try PostgresConnection(connectionString: try TestDatabase.create())
+        try Migrator(connection: connection).migrate()
+        let catalog = RestorePointCatalog(connection: connection)
+        let source = try sampleSource(tags: [:])
+        let points = (1...4).map { index in
+            RestorePoint(database: "orders", kind: .instance, drRegion: "us-west-2", snapshotID: "ferry-orders-\(index)",
+                         snapshotARN: "arn:aws:rds:us-west-2:123456789012:snapshot:ferry-orders-\(index)",
+                         takenAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * 3_600), runID: nil, source: source)
+        }
+        try catalog.record(rebuilt: points)
+        let gone: Set = ["ferry-orders-4"]
+        let statuses = ["ferry-orders-3": "deleting", "ferry-orders-2": "available"]
+        var asked: [String] = []
+        let verifier = RestorePointVerifier(catalog: catalog) { point in
+            asked.append(point.snapshotID)
+            return gone.contains(point.snapshotID) ? nil : statuses[point.snapshotID] ?? "available"
+        }
+        let check = try verifier.check(try catalog.entries(database: "orders").map(\.point))
+        #expect(asked == ["ferry-orders-4", "ferry-orders-3", "ferry-orders-2"])
+        #expect(check.checked == 3)
+        #expect(check.verified?.snapshotID == "ferry-orders-2")
+        #expect(check.missing == ["ferry-orders-4"])
+        #expect(check.unavailable == [UnavailableRestorePoint(snapshotId: "ferry-orders-3", status: "deleting")])
+        #expect(try catalog.entries(database: "orders").map(\.point.snapshotID) == ["ferry-orders-3", "ferry-orders-2", "ferry-orders-1"])
+
+        let none = try RestorePointVerifier(catalog: catalog) { _ -> String? in nil }.check(try catalog.entries(database: "orders").map(\.point))
+        #expect(none.verified == nil && none.missing == ["ferry-orders-3", "ferry-orders-2", "ferry-orders-1"])
+        #expect(try catalog.entries(database: "orders").isEmpty)
+    }
+
     @Test func tagsStayWithinAWSLimitsAndDropTheDatabasesTagsFirst() throws {
         var source = try sampleSource(tags: Dictionary(uniqueKeysWithValues: (1...40).map { ("key\($0)", String(repeating: "v", count: 200)) }))
         let taken = Date(timeIntervalSince1970: 1_800_000_000)

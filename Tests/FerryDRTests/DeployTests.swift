@@ -3,8 +3,9 @@ import Testing
 import FerryDR
 
 /// Checks of `deploy/`: the CloudFormation template passes cfn-lint, its IAM policy allows every AWS
-/// operation Ferry's clients send (and nothing else), and the compose and Kubernetes files parse and keep
-/// the properties the deployment relies on.
+/// operation Ferry's clients send (and nothing else), the role, key and alert topic Ferry runs with are
+/// created by the DR region's stack (never the primary region's), and the compose and Kubernetes files parse
+/// and keep the properties the deployment relies on.
 ///
 /// The tools come from `scripts/install-deps` (cfn-lint, python3 with PyYAML). Without them a test is
 /// skipped with the reason, except under `CI=true`, where a missing tool fails it.
@@ -184,6 +185,157 @@ import FerryDR
         }
     }
 
+    // MARK: - Which stack creates what: Ferry does not depend on the primary region
+
+    /// The regions of the examples in deploy/ (the ConfigMap, the README's commands).
+    static let exampleRegions = ["PrimaryRegion": "us-east-1", "DrRegion": "us-west-2"]
+    static let drClusterIssuer = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE"
+
+    @Test(.enabled(if: pythonWithYAML != nil || isCI, "python3 with PyYAML is not available; skipped outside CI"))
+    func theDrStackCreatesTheRoleFerryRunsAsAndTheKey() throws {
+        let ec2 = try Self.stack(Self.exampleRegions.merging(["RegionRole": "dr"]) { $1 })
+        #expect(ec2.failedRules.isEmpty, "\(ec2.failedRules)")
+        for type in ["AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::KMS::Key",
+                     "AWS::KMS::Alias", "AWS::SNS::Topic"] {
+            #expect(ec2.count(of: type) == 1, "the DR stack creates one \(type): \(ec2.resources)")
+        }
+        #expect(ec2.count(of: "AWS::RDS::EventSubscription") == 4)
+        #expect(ec2.trust.contains("ec2."), "without EksOidcProvider the role trusts EC2: \(ec2.trust)")
+        #expect(!ec2.trust.contains("AssumeRoleWithWebIdentity"))
+        #expect(ec2.outputs.isSuperset(of: ["RoleArn", "PolicyArn", "InstanceProfileName", "DrKmsKeyArn", "DrKmsKeyAlias", "AlertTopicArn"]))
+
+        // IRSA for an EKS cluster in the DR region: the service account's web identity, no instance profile.
+        let eks = try Self.stack(Self.exampleRegions.merging(["RegionRole": "dr", "EksOidcProvider": Self.drClusterIssuer]) { $1 })
+        #expect(eks.failedRules.isEmpty, "\(eks.failedRules)")
+        #expect(eks.count(of: "AWS::IAM::Role") == 1)
+        #expect(eks.count(of: "AWS::IAM::InstanceProfile") == 0)
+        #expect(!eks.outputs.contains("InstanceProfileName"))
+        #expect(eks.trust.contains("sts:AssumeRoleWithWebIdentity"), "\(eks.trust)")
+        #expect(eks.trust.contains("oidc-provider/${EksOidcProvider}") && eks.trust.contains("system:serviceaccount:${Subject}"),
+                "the trust names the cluster's OIDC provider and the service account: \(eks.trust)")
+        #expect(!eks.trust.contains("ec2."))
+    }
+
+    @Test(.enabled(if: pythonWithYAML != nil || isCI, "python3 with PyYAML is not available; skipped outside CI"))
+    func thePrimaryStackCreatesOnlyWhatMustLiveInThePrimaryRegion() throws {
+        let primary = try Self.stack(Self.exampleRegions.merging(["RegionRole": "primary"]) { $1 })
+        #expect(primary.failedRules.isEmpty, "\(primary.failedRules)")
+        let notThere = primary.resources.filter { $0.value.hasPrefix("AWS::IAM::") || $0.value.hasPrefix("AWS::KMS::") }
+        #expect(notThere.isEmpty, "the primary stack creates no IAM or KMS resource (Ferry must not depend on it): \(notThere)")
+        #expect(Set(primary.resources.values) == ["AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::RDS::EventSubscription"],
+                "the primary stack: its alert topic and the primary region's RDS event subscriptions; \(primary.resources)")
+        #expect(primary.count(of: "AWS::RDS::EventSubscription") == 4)
+        #expect(primary.outputs == ["AlertTopicArn"])
+
+        // An EKS cluster's trust (the old primary-stack parameters) is refused, not silently ignored.
+        let withCluster = try Self.stack(Self.exampleRegions.merging(["RegionRole": "primary", "EksOidcProvider": Self.drClusterIssuer]) { $1 })
+        #expect(withCluster.failedRules == ["OnlyTheDrStackCreatesTheRole"])
+        let sameRegions = try Self.stack(["RegionRole": "dr", "PrimaryRegion": "us-west-2", "DrRegion": "us-west-2"])
+        #expect(sameRegions.failedRules == ["RegionsDiffer"])
+    }
+
+    @Test(.enabled(if: pythonWithYAML != nil || isCI, "python3 with PyYAML is not available; skipped outside CI"))
+    func theDrKeyNamesTheRoleOfItsOwnStackAndEveryParameterIsExplained() throws {
+        let json = try Self.pythonJSON(Self.yamlLoader + #"""
+            template = load(sys.argv[1])[0]
+            resources = template["Resources"]
+            key = resources["DrKey"]
+            principals = []
+            for s in key["Properties"]["KeyPolicy"]["Statement"]:
+                principal = s["Principal"]["AWS"]
+                if isinstance(principal, dict) and "Fn::GetAtt" in principal:
+                    target = principal["Fn::GetAtt"]
+                    principal = ".".join(target) if isinstance(target, list) else target
+                elif isinstance(principal, dict):
+                    principal = json.dumps(principal)
+                principals.append({"sid": s.get("Sid", "?"), "principal": principal})
+            print(json.dumps({
+                "principals": principals,
+                "key_condition": key.get("Condition"),
+                "role_condition": resources["WorkerRole"].get("Condition"),
+                "parameters": {name: p.get("Description", "") for name, p in template["Parameters"].items()},
+            }))
+            """#, [Self.template.path])
+        let facts = try #require(json as? [String: Any])
+        #expect(facts["key_condition"] as? String == facts["role_condition"] as? String, "the key and the role are of the same stack")
+        let principals = try #require(facts["principals"] as? [[String: String]])
+        let root = principals.filter { $0["principal"]?.contains(":root") == true }
+        #expect(root.count == 1, "one statement lets the account administer the key and delegate through IAM")
+        let ferry = principals.filter { $0["principal"]?.contains(":root") != true }
+        #expect(ferry.count == 3)
+        for statement in ferry {
+            #expect(statement["principal"] == "WorkerRole.Arn",
+                    "key policy statement \(statement["sid"] ?? "?") names \(statement["principal"] ?? "?"), not the stack's own WorkerRole")
+        }
+        let parameters = try #require(facts["parameters"] as? [String: String])
+        #expect(parameters["FerryRoleArn"] == nil, "the DR stack creates the role; no stack passes its ARN in")
+        for (name, description) in parameters.sorted(by: { $0.key < $1.key }) {
+            #expect(description.count >= 20, "parameter \(name) is not explained")
+        }
+    }
+
+    struct StackFacts {
+        /// Logical id → type of the resources created.
+        var resources: [String: String]
+        var outputs: Set<String>
+        /// The rules whose assertions fail (CloudFormation would refuse the parameters).
+        var failedRules: [String]
+        /// WorkerRole's trust policy with its `Fn::If` resolved, as text ("" without the role).
+        var trust: String
+
+        func count(of type: String) -> Int { resources.values.filter { $0 == type }.count }
+    }
+
+    /// What the template creates in a stack with these parameters (the others at their defaults):
+    /// conditions, rules and `Fn::If` evaluated as CloudFormation does; other intrinsics left as they are.
+    static func stack(_ parameters: [String: String]) throws -> StackFacts {
+        let json = try pythonJSON(Self.yamlLoader + #"""
+            template = load(sys.argv[1])[0]
+            params = {name: p.get("Default") for name, p in template["Parameters"].items()}
+            params.update(json.loads(sys.argv[2]))
+            conditions = template.get("Conditions", {})
+            def evaluate(value):
+                if isinstance(value, dict) and len(value) == 1:
+                    (name, arg), = value.items()
+                    if name == "Ref" and arg in params: return params[arg]
+                    if name == "Fn::Equals": return evaluate(arg[0]) == evaluate(arg[1])
+                    if name == "Fn::Not": return not truth(arg[0])
+                    if name == "Fn::And": return all(truth(a) for a in arg)
+                    if name == "Fn::Or": return any(truth(a) for a in arg)
+                    # "Condition: X" in Fn::And/Or/Not; the loader reads the short form !Condition X as Fn::Condition.
+                    if name in ("Condition", "Fn::Condition"): return condition(arg)
+                    if name == "Fn::If": return evaluate(arg[1] if condition(arg[0]) else arg[2])
+                    return {name: evaluate(arg)}
+                if isinstance(value, dict): return {k: evaluate(v) for k, v in value.items()}
+                if isinstance(value, list): return [evaluate(v) for v in value]
+                return value
+            def truth(value):
+                result = evaluate(value)
+                assert isinstance(result, bool), f"not a condition: {value}"
+                return result
+            def condition(name):
+                return truth(conditions[name])
+            def created(entry):
+                return "Condition" not in entry or condition(entry["Condition"])
+            failed = [name for name, rule in template.get("Rules", {}).items()
+                      if ("RuleCondition" not in rule or truth(rule["RuleCondition"]))
+                      and not all(truth(a["Assert"]) for a in rule["Assertions"])]
+            resources = {name: r["Type"] for name, r in template["Resources"].items() if created(r)}
+            role = template["Resources"].get("WorkerRole")
+            trust = json.dumps(evaluate(role["Properties"]["AssumeRolePolicyDocument"])) if role and created(role) else ""
+            print(json.dumps({
+                "resources": resources,
+                "outputs": [name for name, o in template.get("Outputs", {}).items() if created(o)],
+                "failed_rules": sorted(failed), "trust": trust,
+            }))
+            """#, [template.path, String(decoding: try JSONSerialization.data(withJSONObject: parameters), as: UTF8.self)])
+        let facts = try #require(json as? [String: Any])
+        return StackFacts(resources: facts["resources"] as? [String: String] ?? [:],
+                          outputs: Set(facts["outputs"] as? [String] ?? []),
+                          failedRules: facts["failed_rules"] as? [String] ?? [],
+                          trust: facts["trust"] as? String ?? "")
+    }
+
     // MARK: - compose and Kubernetes
 
     @Test(.enabled(if: pythonWithYAML != nil || isCI, "python3 with PyYAML is not available; skipped outside CI"))
@@ -231,7 +383,11 @@ import FerryDR
         let pod = try #require((spec["template"] as? [String: Any])?["spec"] as? [String: Any])
         #expect((pod["terminationGracePeriodSeconds"] as? Int ?? 0) >= 300, "a worker needs time to finish its step")
         #expect((pod["securityContext"] as? [String: Any])?["runAsNonRoot"] as? Bool == true)
+        var workerRegions: [String] = []
         for case let container as [String: Any] in pod["containers"] as? [Any] ?? [] {
+            for case let variable as [String: Any] in container["env"] as? [Any] ?? [] where variable["name"] as? String == "AWS_REGION" {
+                workerRegions.append(variable["value"] as? String ?? "")
+            }
             #expect(container["livenessProbe"] == nil, "a liveness probe would kill a worker mid-step")
             #expect((container["securityContext"] as? [String: Any])?["readOnlyRootFilesystem"] as? Bool == true)
             #expect((container["resources"] as? [String: Any])?["requests"] != nil)
@@ -244,6 +400,10 @@ import FerryDR
         try #require(data["ferry.yaml"]).write(to: file, atomically: true, encoding: .utf8)
         let config = try FerryConfig.load(path: file.path)
         #expect(config.drKMSKey == .alias("alias/ferry-dr"), "the alias the CloudFormation template creates")
+        // Ferry works without the primary region: it alerts through the DR region's topic and asks STS (IRSA's
+        // web identity) in the DR region.
+        #expect(config.alertTopicARN.region == config.drRegion.name, "alert_topic_arn must be the DR region's topic")
+        #expect(workerRegions == [config.drRegion.name], "the worker's AWS_REGION must be the DR region: \(workerRegions)")
     }
 
     /// Every YAML and JSON file under deploy/, relative path → its documents.

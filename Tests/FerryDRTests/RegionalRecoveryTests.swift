@@ -100,8 +100,16 @@ struct RegionalRecoveryTests {
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         ], logFile: NSTemporaryDirectory() + "/rebuilt-\(suffix).log")
         defer { #expect(FerryProcess.stop(newWorker)) }
-        let fromNew = try fleet.ferry(["restore", "billing-\(suffix)", "--as", "billing-\(suffix)-again"], environment: ["FERRY_DATABASE_URL": newURL])
+        let fromNew = try fleet.ferry(["restore", "billing-\(suffix)", "--as", "billing-\(suffix)-again", "--no-follow"],
+                                      environment: ["FERRY_DATABASE_URL": newURL])
         #expect(fromNew.status == 0, "\(fromNew.stdout) \(fromNew.stderr)")
+        let newRun = try #require(UUID(uuidString: fromNew.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let newDatabase = try PostgresConnection(connectionString: newURL)
+        #expect(try FerryProcess.waitUntil(seconds: 120) {
+            try newDatabase.execute("UPDATE ferry.runs SET next_wake_at = now() WHERE status = 'waiting' AND next_wake_at > now()")
+            return try RunStore(connection: newDatabase).run(id: newRun)?.status.isFinished ?? false
+        })
+        #expect(try RunStore(connection: newDatabase).run(id: newRun)?.status == .succeeded)
         #expect(try drRDS.describeDBClusters(identifier: "billing-\(suffix)-again").first?.status == "available")
 
         #expect(try fleet.emulator.calls(in: [fleet.primaryRegion]).total == primaryCallsBefore,

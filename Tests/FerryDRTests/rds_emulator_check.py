@@ -4,7 +4,7 @@
 Starts the launcher on a free loopback port with FERRY_MOTO_SNAPSHOT_POLLS=2 and FERRY_MOTO_INSTANCE_POLLS=2
 (as scripts/services.sh's slow moto) and walks every behaviour the emulator adds to moto: pagination, copy
 statuses, copy limits, manual snapshot quotas, DescribeAccountAttributes, the KMS rules of copies, deletes,
-time mode with the emulator clock, and call counts. Each scenario uses regions of its own, as tests running in
+time mode with the emulator clock, call counts, crash-test kills and a region that is down. Each scenario uses regions of its own, as tests running in
 parallel against one emulator do. No pytest needed: `python3 Tests/FerryDRTests/rds_emulator_check.py` prints
 one line per check and exits 1 on the first failure.
 """
@@ -18,8 +18,11 @@ import time
 import urllib.error
 import urllib.request
 
+import http.client
+
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACCOUNT = "123456789012"
@@ -54,8 +57,9 @@ class Emulator:
     def __init__(self, url: str):
         self.url = url
 
-    def client(self, service: str, region: str):
-        return boto3.client(service, region_name=region, endpoint_url=self.url,
+    def client(self, service: str, region: str, attempts: int | None = None):
+        config = Config(retries={"total_max_attempts": attempts}) if attempts else None
+        return boto3.client(service, region_name=region, endpoint_url=self.url, config=config,
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
     def rds(self, region: str):
@@ -583,12 +587,105 @@ def kills(emulator: Emulator) -> None:
     check("a kill without a pid refused", status, 400)
 
 
+def unanswered(label: str, call) -> None:
+    """The call fails as a dropped connection (botocore: ConnectionClosedError), with no HTTP response."""
+    try:
+        call()
+    except ConnectionClosedError as failure:
+        print(f"ok   {label}: {type(failure).__name__}")
+        return
+    except ClientError as failure:
+        fail(label, f"answered {failure.response['Error']} (HTTP {failure.response['ResponseMetadata']['HTTPStatusCode']})")
+    fail(label, "succeeded; expected the connection to be closed without a response")
+
+
+def outage(emulator: Emulator) -> None:
+    """A region that is down answers no call of any service; its mode and settings stay; it comes back."""
+    region, other = "ap-northeast-3", "ca-west-1"
+    rds = emulator.rds(region)
+    make_instance(rds, "survivor")
+    emulator.ok("POST", "/ferry-api/calls/reset", {"regions": [region, other]})
+
+    answer = emulator.ok("POST", f"/ferry-api/regions/{region}", {"down": True})
+    check("down: the region is down, still in poll mode", [answer["down"], answer["mode"]], [True, "polls"])
+    once = {service: emulator.client(service, region, attempts=1) for service in ("rds", "kms", "sns", "sts")}
+    unanswered("RDS DescribeDBInstances", once["rds"].describe_db_instances)
+    unanswered("RDS CreateDBSnapshot", lambda: once["rds"].create_db_snapshot(DBInstanceIdentifier="survivor",
+                                                                               DBSnapshotIdentifier="never"))
+    unanswered("KMS CreateKey", once["kms"].create_key)
+    unanswered("SNS CreateTopic", lambda: once["sns"].create_topic(Name="alerts"))
+    unanswered("STS GetCallerIdentity", once["sts"].get_caller_identity)
+    unanswered("boto3's own retries, all refused", emulator.client("rds", region, attempts=3).describe_db_snapshots)
+
+    # On the wire: the request is read to its end and the connection closed, without a status line.
+    host, port = emulator.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    body = "Action=DescribeDBClusters&Version=2014-10-31"
+    connection.request("POST", "/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20261201/{region}/rds/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    try:
+        response = connection.getresponse()
+        fail("raw request", f"answered HTTP {response.status}")
+    except http.client.RemoteDisconnected as failure:
+        print(f"ok   raw request: no status line ({failure})")
+    finally:
+        connection.close()
+
+    check("another region answers meanwhile", [len(emulator.rds(other).describe_db_instances()["DBInstances"])], [0])
+    counted = emulator.ok("GET", f"/ferry-api/calls?region={region}")[region]
+    check("refused calls are counted", [counted], [{
+        "CreateDBSnapshot": 1, "DescribeDBClusters": 1, "DescribeDBInstances": 1, "DescribeDBSnapshots": 3,
+        "kms:CreateKey": 1, "sns:CreateTopic": 1, "sts:GetCallerIdentity": 1}])
+
+    status, _ = emulator.api("POST", f"/ferry-api/regions/{region}", {"down": "yes"})
+    check("down must be a boolean", status, 400)
+    status, _ = emulator.api("POST", f"/ferry-api/regions/{other}", {"down": True, "snapshots": 1})
+    check("a refused body takes nothing down", [status, emulator.ok("GET", f"/ferry-api/regions/{other}")["down"]], [400, False])
+
+    answer = emulator.ok("DELETE", f"/ferry-api/regions/{region}")
+    check("DELETE brings it back", [answer["down"], answer["mode"]], [False, "polls"])
+    check("refused calls took no effect", [len(rds.describe_db_snapshots(DBInstanceIdentifier="survivor", SnapshotType="manual")["DBSnapshots"])],
+          [0])
+    check("what was there is still there", [[item["DBInstanceIdentifier"] for item in rds.describe_db_instances()["DBInstances"]]],
+          [["survivor"]])
+
+    # A region in time mode keeps its mode and settings through an outage; "down": false brings it back.
+    emulator.ok("POST", f"/ferry-api/regions/{other}", {"snapshot_seconds": 60, "manual_snapshots": 7})
+    answer = emulator.ok("POST", f"/ferry-api/regions/{other}", {"down": True})
+    check("down keeps time mode and settings", [answer["down"], answer["mode"], answer["snapshot_seconds"], answer["manual_snapshots"]],
+          [True, "time", 60, 7])
+    unanswered("the time-mode region refuses calls", emulator.client("rds", other, attempts=1).describe_db_instances)
+    answer = emulator.ok("POST", f"/ferry-api/regions/{other}", {"down": False})
+    check('"down": false brings it back as it was', [answer["down"], answer["mode"], answer["snapshot_seconds"]], [False, "time", 60])
+    check("and it answers", [len(emulator.rds(other).describe_db_instances()["DBInstances"])], [0])
+    emulator.ok("DELETE", f"/ferry-api/regions/{other}")
+
+    # Where the WSGI server offers no socket to close (werkzeug's test client here), a 503 ServiceUnavailable.
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    sys.dont_write_bytecode = True
+    import rds_emulator
+    from werkzeug.test import Client
+
+    standalone = rds_emulator.Emulator()
+    standalone.down.add(region)
+    client = Client(standalone.wsgi(lambda environ, start_response: fail("fallback", "moto was called")))
+    authorization = {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20261201/{region}/rds/aws4_request, "
+                                      "SignedHeaders=host, Signature=0"}
+    response = client.post("/", data={"Action": "DescribeDBInstances", "Version": "2014-10-31"}, headers=authorization)
+    text = response.get_data(as_text=True)
+    check("without a socket: HTTP 503 ServiceUnavailable",
+          [response.status_code, "<Code>ServiceUnavailable</Code>" in text, standalone.calls], [503, True, {region: {"DescribeDBInstances": 1}}])
+
+
 def main() -> None:
     started = time.monotonic()
     server, url = start_server()
     try:
         emulator = Emulator(url)
-        for scenario in [pagination, copy_statuses, copy_limits, manual_quota, kms_rules, deletes, time_mode, calls, kills]:
+        for scenario in [pagination, copy_statuses, copy_limits, manual_quota, kms_rules, deletes, time_mode, calls, kills,
+                         outage]:
             print(f"---- {scenario.__name__}")
             scenario(emulator)
     finally:

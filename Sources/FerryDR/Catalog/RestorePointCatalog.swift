@@ -40,6 +40,22 @@ public struct RestorePointCatalog {
         return newest
     }
 
+    /// The newest restore point not deleted of each of `databases` that has one.
+    public func newest(of databases: [String]) throws -> [String: CatalogEntry] {
+        var newest: [String: CatalogEntry] = [:]
+        for row in try connection.query("""
+            SELECT DISTINCT ON (database) database, kind, dr_region, snapshot_id, snapshot_arn, taken_at, run_id::text AS run_id,
+                source::text AS source, recorded_at, recorded_by
+            FROM ferry.restore_points
+            WHERE deleted_at IS NULL AND database = ANY(\(databases)::text[])
+            ORDER BY database, taken_at DESC, snapshot_id DESC
+            """) {
+            let entry = try Self.entry(row)
+            newest[entry.point.database] = entry
+        }
+        return newest
+    }
+
     /// Records restore points read from the DR region's tags; those already known are left as they are.
     /// Returns how many were new.
     @discardableResult

@@ -1,3 +1,4 @@
+public import FerryAWS
 public import Foundation
 
 /// The settings a restore gives the database it creates in the DR region: the source's, from its restore
@@ -12,6 +13,11 @@ public struct RestoreSpec: Sendable, Codable, Equatable {
     /// Instances of a restored Aurora cluster (1 for an instance).
     public var instanceCount: Int
     public var port: Int?
+    public var storageType: String?
+    public var iops: Int?
+    public var storageThroughput: Int?
+    public var iamAuthentication: Bool?
+    public var serverlessV2Scaling: ServerlessV2Scaling?
     public var multiAZ: Bool
     public var publiclyAccessible: Bool
     public var subnetGroup: String?
@@ -28,6 +34,11 @@ public struct RestoreSpec: Sendable, Codable, Equatable {
         case instanceClass = "instance_class"
         case instanceCount = "instance_count"
         case port
+        case storageType = "storage_type"
+        case iops
+        case storageThroughput = "storage_throughput"
+        case iamAuthentication = "iam_authentication"
+        case serverlessV2Scaling = "serverless_v2_scaling"
         case multiAZ = "multi_az"
         case publiclyAccessible = "publicly_accessible"
         case subnetGroup = "subnet_group"
@@ -50,6 +61,11 @@ public struct RestoreSpec: Sendable, Codable, Equatable {
         instanceClass = overrides.instanceClass ?? source.instanceClass
         instanceCount = max(source.instanceCount, 1)
         port = source.port
+        storageType = source.storageType
+        iops = source.iops
+        storageThroughput = source.storageThroughput
+        iamAuthentication = source.iamAuthentication
+        serverlessV2Scaling = source.serverlessV2Scaling
         multiAZ = overrides.multiAZ ?? source.multiAZ ?? false
         publiclyAccessible = overrides.publiclyAccessible ?? false
         deletionProtection = overrides.deletionProtection ?? source.deletionProtection ?? false

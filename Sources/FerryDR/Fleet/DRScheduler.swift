@@ -29,6 +29,28 @@ public struct ScheduleID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(kind.rawValue):\(database)" }
 }
 
+/// The input of a backup schedule (`ferry.schedules.input`): the database, its kind, and its tags that the
+/// configuration's `tagged` entries look at, as discovery last saw them. Only these tags, so that a change
+/// to an unrelated tag does not rewrite the schedule.
+public struct BackupScheduleInput: Sendable, Equatable {
+    public var database: String
+    /// nil in a schedule written before Ferry recorded it.
+    public var kind: DatabaseKind?
+    public var tags: [String: String]
+
+    public init(database: String, kind: DatabaseKind?, tags: [String: String]) {
+        self.database = database
+        self.kind = kind
+        self.tags = tags
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["database": .string(database), "tags": .object(tags.mapValues(JSONValue.string))]
+        if let kind { object["kind"] = .string(kind.rawValue) }
+        return .object(object)
+    }
+}
+
 /// Keeps `ferry.schedules` in step with the protected databases and fires what is due. Any number of
 /// workers may do this at once: each due fire is taken by one of them, under a row lock, in the
 /// transaction that starts its run; the unique (schedule, fire time) index is the backstop.
@@ -45,22 +67,30 @@ public struct DRScheduler: Sendable {
     }
 
     /// One backup schedule per protected database, and a drill schedule for each that has `drill_schedule`.
+    /// A backup schedule's input also records the database's kind and the tags the configuration's `tagged`
+    /// entries look at (`BackupScheduleInput`), so that `ferry status` can match it against the
+    /// configuration without discovering it in the primary region.
     public static func definitions(for selection: DatabaseSelection, after now: Date) -> [ScheduleDefinition] {
         selection.protected.flatMap { protected in
             let database = protected.database.identifier
+            let backupInput = BackupScheduleInput(database: database, kind: protected.database.kind,
+                                                  tags: selection.selectorTags(of: protected.database))
             let backup = definition(ScheduleID(kind: .backup, database: database), protected.settings.schedule, after: now,
-                                    concurrencyKey: DRRuntime.backupConcurrencyKey(database))
+                                    input: backupInput.json, concurrencyKey: DRRuntime.backupConcurrencyKey(database))
             let drill = protected.settings.drillSchedule.map {
-                definition(ScheduleID(kind: .drill, database: database), $0, after: now, concurrencyKey: nil)
+                definition(ScheduleID(kind: .drill, database: database), $0, after: now,
+                           input: ["database": .string(database)], concurrencyKey: nil)
             }
             return [backup] + (drill.map { [$0] } ?? [])
         }
     }
 
-    private static func definition(_ id: ScheduleID, _ cron: CronSchedule, after now: Date, concurrencyKey: String?) -> ScheduleDefinition {
+    private static func definition(
+        _ id: ScheduleID, _ cron: CronSchedule, after now: Date, input: JSONValue, concurrencyKey: String?
+    ) -> ScheduleDefinition {
         ScheduleDefinition(
             id: id.description, workflow: id.kind.workflow, cron: cron.expression.text, timeZone: cron.timeZoneName,
-            input: ["database": .string(id.database)], concurrencyKey: concurrencyKey, nextFireAt: cron.nextFire(after: now))
+            input: input, concurrencyKey: concurrencyKey, nextFireAt: cron.nextFire(after: now))
     }
 
     /// Creates and updates the schedules `selection` asks for and retires the others.

@@ -32,8 +32,15 @@ public struct DatabaseSelection: Sendable, Hashable {
     /// (in file order) that matches it.
     public var protected: [ProtectedDatabase]
     public var missing: [MissingDatabase]
+    /// The tag keys the `tagged` entries look at: what must be remembered of a database's tags to match it
+    /// again later without discovering it (see `DRScheduler.definitions`).
+    public var selectorTagKeys: Set<String>
 
     public init(rules: [ProtectionRule], discovered: [DiscoveredDatabase]) {
+        selectorTagKeys = Set(rules.flatMap { rule -> [String] in
+            guard case .tagged(let tags) = rule.selector.matcher else { return [] }
+            return Array(tags.keys)
+        })
         protected = discovered.compactMap { database in
             guard let index = rules.firstIndex(where: { $0.selector.matches(database) }) else { return nil }
             return ProtectedDatabase(database: database, settings: rules[index].settings, ruleIndex: index)
@@ -44,5 +51,10 @@ public struct DatabaseSelection: Sendable, Hashable {
             else { return nil }
             return MissingDatabase(ruleIndex: index, kind: rule.selector.kind, identifier: identifier)
         }
+    }
+
+    /// The tags of `database` that some entry's selector looks at.
+    public func selectorTags(of database: DiscoveredDatabase) -> [String: String] {
+        database.tags.filter { selectorTagKeys.contains($0.key) }
     }
 }

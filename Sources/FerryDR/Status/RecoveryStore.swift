@@ -1,9 +1,11 @@
 public import FerryPostgres
+import FerryEngine
 import Foundation
 
-/// The statements behind `ferry status` and the RPO check: backups read from the runs of the backup-cycle
-/// workflow (no AWS call), and the breach state, each transition one guarded statement that queues its
-/// alert in the same statement.
+/// The statements behind `ferry status` and the RPO check, all in PostgreSQL (no AWS call): the databases
+/// Ferry knows, their newest restore point (the catalog), last backup cycle and drill (the runs) and next
+/// fire (the schedules), and the breach state, each transition one guarded statement that queues its alert
+/// in the same statement.
 public struct RecoveryStore {
     public let connection: PostgresConnection
 
@@ -11,31 +13,37 @@ public struct RecoveryStore {
         self.connection = connection
     }
 
-    /// For each database: its newest succeeded cycle's DR copy and that snapshot's creation time (else the
-    /// fire time), its last cycle, the scheduler's next fire and when it was first seen protected.
+    /// For each database: its newest restore point in the catalog (`ferry.restore_points`, not deleted) and
+    /// when its data was taken, its last backup cycle, the scheduler's next fire, when it was first seen
+    /// protected, and its last succeeded drill with the measured restore time.
     public func backupRecords(databases: [String]) throws -> [String: BackupRecord] {
+        let newest = try RestorePointCatalog(connection: connection).newest(of: databases)
         var records: [String: BackupRecord] = [:]
         for row in try connection.query("""
-            SELECT d.database, ok.copy_id, ok.snapshot_at, last.id AS last_id, last.status::text AS last_status,
-                last.started_at, last.finished_at, last.last_error, s.paused, s.next_fire_at, p.first_seen_at
+            SELECT d.database, last.id AS last_id, last.status::text AS last_status,
+                last.started_at, last.finished_at, last.last_error, s.paused, s.next_fire_at, s.retired_at, p.first_seen_at,
+                drill.id AS drill_id, drill.finished_at AS drill_finished_at, drill.rto_seconds
             FROM unnest(\(databases)::text[]) AS d (database)
-            LEFT JOIN LATERAL (
-                SELECT r.input->>'copy_id' AS copy_id,
-                    coalesce((c.output->>'snapshot_created_at')::timestamptz, r.scheduled_for, r.created_at) AS snapshot_at
-                FROM ferry.runs r
-                LEFT JOIN ferry.step_checkpoints c ON c.run_id = r.id AND c.step_name = 'await_snapshot'
-                WHERE r.concurrency_key = 'backup:' || d.database AND r.workflow = 'backup-cycle' AND r.status = 'succeeded'
-                ORDER BY snapshot_at DESC LIMIT 1
-            ) ok ON true
             LEFT JOIN LATERAL (
                 SELECT r.id, r.status, r.started_at, r.finished_at, r.last_error FROM ferry.runs r
                 WHERE r.concurrency_key = 'backup:' || d.database AND r.workflow = 'backup-cycle'
                 ORDER BY r.created_at DESC LIMIT 1
             ) last ON true
+            LEFT JOIN LATERAL (
+                SELECT r.id, r.finished_at,
+                    CASE WHEN jsonb_typeof(c.output->'restore_seconds') = 'number' THEN (c.output->>'restore_seconds')::float8 END
+                        AS rto_seconds
+                FROM ferry.runs r
+                LEFT JOIN ferry.step_checkpoints c ON c.run_id = r.id AND c.step_name = 'await_restore'
+                WHERE r.concurrency_key = 'drill:' || d.database AND r.workflow = 'drill' AND r.status = 'succeeded'
+                ORDER BY r.finished_at DESC LIMIT 1
+            ) drill ON true
             LEFT JOIN ferry.schedules s ON s.id = 'backup:' || d.database
             LEFT JOIN ferry.protected_databases p ON p.database = d.database
             """) {
-            var record = BackupRecord(newestSnapshotID: try row.decode("copy_id"), newestSnapshotAt: try row.decode("snapshot_at"),
+            let database: String = try row.decode("database")
+            let point = newest[database]?.point
+            var record = BackupRecord(newestSnapshotID: point?.snapshotID, newestSnapshotAt: point?.takenAt,
                                       protectedSince: try row.decode("first_seen_at"))
             if let runID: String = try row.decode("last_id") {
                 let started: Date? = try row.decode("started_at")
@@ -46,11 +54,72 @@ public struct RecoveryStore {
                     error: try row.decode("last_error"))
             }
             if let paused: Bool = try row.decode("paused") {
-                record.scheduledFire = paused ? .paused : .at(try row.decode("next_fire_at"))
+                let retired: Date? = try row.decode("retired_at")
+                record.scheduledFire = retired != nil ? .retired : paused ? .paused : .at(try row.decode("next_fire_at"))
             }
-            records[try row.decode("database")] = record
+            if let drillID: String = try row.decode("drill_id") {
+                record.lastDrill = DrillSummary(runId: drillID, finishedAt: try row.decode("drill_finished_at"),
+                                                rtoSeconds: try row.decode("rto_seconds"))
+            }
+            records[database] = record
         }
         return records
+    }
+
+    /// The databases `ferry status` reports on, from PostgreSQL alone: those with restore points in the
+    /// catalog (not deleted), and those with an active backup schedule (`backup:<db>`, not retired). Each is
+    /// described as well as Ferry's records allow, so that the configuration's entries can be matched against
+    /// it: from its newest restore point (kind, and the source's tags and settings), else from the schedule's
+    /// input (kind, and the tags the `tagged` entries look at), else from its last backup cycle's input.
+    /// Sorted by identifier.
+    public func knownDatabases() throws -> [DiscoveredDatabase] {
+        let rows = try connection.query("""
+            WITH points AS (
+                SELECT DISTINCT ON (database) database, kind, source::text AS source
+                FROM ferry.restore_points WHERE deleted_at IS NULL
+                ORDER BY database, taken_at DESC, snapshot_id DESC
+            ), scheduled AS (
+                SELECT substr(id, length('backup:') + 1) AS database, input::text AS input
+                FROM ferry.schedules WHERE id LIKE 'backup:%' AND retired_at IS NULL
+            ), known AS (
+                SELECT database FROM points UNION SELECT database FROM scheduled
+            )
+            SELECT k.database, p.kind AS point_kind, p.source AS point_source, s.input AS schedule_input,
+                last.kind AS run_kind, last.source AS run_source
+            FROM known k
+            LEFT JOIN points p ON p.database = k.database
+            LEFT JOIN scheduled s ON s.database = k.database
+            LEFT JOIN LATERAL (
+                SELECT r.input->>'kind' AS kind, (r.input->'source')::text AS source FROM ferry.runs r
+                WHERE r.concurrency_key = 'backup:' || k.database AND r.workflow = 'backup-cycle'
+                ORDER BY r.created_at DESC LIMIT 1
+            ) last ON p.database IS NULL
+            ORDER BY k.database
+            """)
+        return try rows.map { row in
+            let database: String = try row.decode("database")
+            if let kindText: String = try row.decode("point_kind"), let kind = DatabaseKind(rawValue: kindText) {
+                let source = Self.source(try row.decode("point_source"))
+                return DiscoveredDatabase(kind: kind, identifier: database, tags: source?.tags ?? [:], source: source)
+            }
+            let scheduled = try (row.decode("schedule_input", as: String?.self)).map { try JSONValue(parsing: $0) }
+            let runSource = Self.source(try row.decode("run_source"))
+            if let kindText = scheduled?["kind"]?.stringValue, let kind = DatabaseKind(rawValue: kindText) {
+                let tags = scheduled?["tags"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+                return DiscoveredDatabase(kind: kind, identifier: database, tags: tags, source: runSource)
+            }
+            // A schedule written before schedules recorded the kind: its last cycle's, else an instance (the
+            // next sync of the schedules records it).
+            let runKind = try row.decode("run_kind", as: String?.self).flatMap(DatabaseKind.init(rawValue:))
+            return DiscoveredDatabase(kind: runKind ?? runSource?.kind ?? .instance, identifier: database,
+                                      tags: runSource?.tags ?? [:], source: runSource)
+        }
+    }
+
+    /// A source's settings as a restore point or a run recorded them; nil when absent or unreadable.
+    private static func source(_ text: String?) -> SourceSettings? {
+        guard let text else { return nil }
+        return try? JSONValue(parsing: text).decode(as: SourceSettings.self)
     }
 
     /// Remembers when each database was first seen protected (its RPO counts from then until a first snapshot).

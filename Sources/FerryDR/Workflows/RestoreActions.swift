@@ -63,7 +63,8 @@ struct RestoreActions {
                     dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
                     multiAZ: spec.multiAZ, publiclyAccessible: publiclyAccessible,
                     parameterGroupName: spec.parameterGroup, optionGroupName: spec.optionGroup, port: spec.port,
-                    deletionProtection: deletionProtection, tags: tags))
+                    deletionProtection: deletionProtection, storageType: spec.storageType, iops: spec.iops,
+                    storageThroughput: spec.storageThroughput, enableIAMDatabaseAuthentication: spec.iamAuthentication, tags: tags))
             } catch let error as AWSError where error.code == .dbInstanceAlreadyExists {
                 try checkOwned(try instance(input.targetID, rds)?.tags, input.targetID, context)
             }
@@ -73,9 +74,11 @@ struct RestoreActions {
             }
             do {
                 _ = try rds.restoreDBClusterFromSnapshot(RestoreDBClusterRequest(
-                    clusterIdentifier: input.targetID, snapshotIdentifier: snapshotID, engine: engine, port: spec.port,
-                    dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
-                    optionGroupName: spec.optionGroup, deletionProtection: deletionProtection, tags: tags))
+                    clusterIdentifier: input.targetID, snapshotIdentifier: snapshotID, engine: engine, engineVersion: spec.engineVersion,
+                    port: spec.port, dbSubnetGroupName: spec.subnetGroup, vpcSecurityGroupIDs: spec.securityGroups,
+                    optionGroupName: spec.optionGroup, parameterGroupName: spec.parameterGroup,
+                    enableIAMDatabaseAuthentication: spec.iamAuthentication, serverlessV2ScalingConfiguration: spec.serverlessV2Scaling,
+                    deletionProtection: deletionProtection, tags: tags))
             } catch let error as AWSError where error.code == .dbClusterAlreadyExists {
                 try checkOwned(try cluster(input.targetID, rds)?.tags, input.targetID, context)
             }
