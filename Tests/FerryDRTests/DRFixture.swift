@@ -30,8 +30,15 @@ struct DRFixture {
     let drRegion: String
     var emulator: RDSEmulator { RDSEmulator(endpoint: Self.endpoint!) }
 
-    /// `primary` and `dr` default to the regions most tests share; a test that changes a region's limits or
-    /// clock (`emulator`) uses regions of its own.
+    /// `primary` and `dr` default to the regions most tests share; a test that changes a region's limits,
+    /// clock or health, counts its calls or sets a kill hook in it (`emulator`) uses regions of its own, so
+    /// that tests running in parallel do not disturb each other. Taken so far (keep this list current):
+    /// eu-west-1/eu-central-1 and ap-south-1/ap-southeast-1 (FleetCycleTests), ca-central-1/sa-east-1 and
+    /// ap-northeast-1/ap-northeast-2 (CycleCompensationTests), us-east-2/us-west-1, eu-west-2/eu-west-3,
+    /// eu-north-1/eu-south-1, ap-east-1/me-south-1, ap-east-2/me-central-1 (BackupCycleCrashTests),
+    /// eu-central-2/eu-south-2 (CatalogTests), ap-southeast-5/ap-southeast-6 and il-central-1/mx-central-1
+    /// (RegionalRecoveryTests), ca-west-1/ap-southeast-4 (StatusPlanIntegrationTests), af-south-1
+    /// (FerryAWSTests).
     init(retentionCount: Int = 2, extraConfig: String = "", databases: String? = nil,
          primary: String = Self.primary, dr: String = Self.dr) throws {
         primaryRegion = primary

@@ -118,7 +118,7 @@ struct RegionalRecoveryTests {
 
     /// The newest restore point was deleted by hand: the restore passes over it and uses the one before.
     @Test func aRestorePointDeletedByHandIsPassedOver() throws {
-        let fleet = try DRFixture(primary: "eu-west-1", dr: "us-east-2")
+        let fleet = try DRFixture(primary: "il-central-1", dr: "mx-central-1")
         let database = "orders-\(fleet.suffix)"
         try fleet.makeInstance(database)
         let protected = try fleet.runtime.protectedDatabase(database)

@@ -38,8 +38,12 @@ public enum DRServices {
                     try sns.publish(topicARN: topic.description, message: alert.message, subject: alert.subject)
                 }
             },
+            // From Ferry's database only (the catalog and the schedules), so that RPO alerts go on when the
+            // primary region is down.
             PeriodicTask(name: "rpo", interval: rpoInterval) { connection in
-                try RPOMonitor(connection: connection).check(protected: try runtime.selectDatabases().protected, now: Date())
+                let known = try RecoveryStore(connection: connection).knownDatabases()
+                try RPOMonitor(connection: connection).check(
+                    protected: DatabaseSelection(rules: runtime.config.databases, discovered: known).protected, now: Date())
             },
         ]
     }
