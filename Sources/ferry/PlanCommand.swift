@@ -15,15 +15,21 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         try reportingErrors {
-            let plan = try config.runtime().planCycle(databases: databases, now: Date())
+            let plan = try config.runtime().planCycle(databases: databases, now: Date()) {
+                try RecoveryStore(connection: try database.connect()).knownDatabases()
+            }
             if json {
                 try Output.printJSON(plan)
                 return
             }
             print("primary region \(plan.primaryRegion) → DR region \(plan.drRegion)")
+            if plan.databasesFrom == .ferryDatabase {
+                print("the primary region does not answer: these are the databases Ferry's records know (schedules and restore points)")
+            }
             for database in plan.databases {
                 print("\n\(database.database) (\(database.kind)), next fire \(Output.timestamp(database.nextFireAt))")
                 print("  snapshot \(database.snapshotId) → copy \(database.copyId), \(database.copyEncryption)")

@@ -114,6 +114,14 @@ struct RegionalRecoveryTests {
 
         #expect(try fleet.emulator.calls(in: [fleet.primaryRegion]).total == primaryCallsBefore,
                 "not one call to the primary region while restoring")
+
+        // `ferry plan` still answers, from Ferry's records, and says so.
+        let plan = try fleet.ferry(["plan", "--json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        #expect(planned["databases_from"] as? String == "ferry_database")
+        #expect((planned["databases"] as? [[String: Any]])?.compactMap { $0["database"] as? String }.sorted()
+                    == ["billing-\(suffix)", "orders-\(suffix)", "resized-\(suffix)"])
     }
 
     /// The newest restore point was deleted by hand: the restore passes over it and uses the one before.

@@ -1,4 +1,5 @@
 public import Foundation
+import FerryAWS
 
 /// A DR snapshot and what retention would do with it, with the reason.
 public struct SnapshotDecision: Sendable, Codable, Equatable {
@@ -58,14 +59,24 @@ public struct MissingEntry: Sendable, Codable, Equatable {
 
 /// `ferry plan`: the next cycle as a dry run.
 public struct CyclePlan: Sendable, Codable, Equatable {
+    /// Where the list of databases came from.
+    public enum DatabasesFrom: String, Sendable, Codable {
+        /// Discovery in the primary region.
+        case primaryRegion = "primary_region"
+        /// Ferry's own records (schedules and restore points): the primary region did not answer.
+        case ferryDatabase = "ferry_database"
+    }
+
     public var primaryRegion: String
     public var drRegion: String
+    public var databasesFrom: DatabasesFrom
     public var databases: [DatabasePlan]
     public var missing: [MissingEntry]
 
     enum CodingKeys: String, CodingKey {
         case primaryRegion = "primary_region"
         case drRegion = "dr_region"
+        case databasesFrom = "databases_from"
         case databases
         case missing
     }
@@ -73,9 +84,19 @@ public struct CyclePlan: Sendable, Codable, Equatable {
 
 extension DRRuntime {
     /// The next cycle of the protected databases named (all of them if none), computed from discovery and
-    /// the DR region's snapshots. Reads only: nothing is created, tagged or deleted.
-    public func planCycle(databases identifiers: [String], now: Date) throws -> CyclePlan {
-        let selection = try selectDatabases()
+    /// the DR region's snapshots. Reads only: nothing is created, tagged or deleted. When the primary region
+    /// does not answer, the databases are those Ferry's own records know (`known`: the schedules and the
+    /// catalog), so that the plan still shows, on that day, what the DR region holds.
+    public func planCycle(databases identifiers: [String], now: Date, known: () throws -> [DiscoveredDatabase]) throws -> CyclePlan {
+        let selection: DatabaseSelection
+        let databasesFrom: CyclePlan.DatabasesFrom
+        do {
+            selection = try selectDatabases()
+            databasesFrom = .primaryRegion
+        } catch let error as AWSError where error.kind == .transport {
+            selection = DatabaseSelection(rules: config.databases, discovered: try known())
+            databasesFrom = .ferryDatabase
+        }
         let chosen = identifiers.isEmpty
             ? selection.protected
             : try identifiers.map { try protectedDatabase($0, in: selection) }
@@ -94,7 +115,7 @@ extension DRRuntime {
                 retention: retention(of: existing, after: input))
         }
         return CyclePlan(
-            primaryRegion: config.primaryRegion.name, drRegion: config.drRegion.name, databases: plans,
+            primaryRegion: config.primaryRegion.name, drRegion: config.drRegion.name, databasesFrom: databasesFrom, databases: plans,
             missing: selection.missing.map { MissingEntry(identifier: $0.identifier, kind: $0.kind?.rawValue) })
     }
 
