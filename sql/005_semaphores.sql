@@ -12,6 +12,10 @@
 -- the line), the runs first in line are woken; a run refused while still running (it cannot be woken
 -- then) is parked due now by the engine if a permit is free for it by the time it parks.
 
+-- Set on a run once it asks for a permit: only such runs have permits or places in line to give back, so the
+-- triggers that give them back fire for them alone.
+ALTER TABLE ferry.runs ADD COLUMN uses_semaphores boolean NOT NULL DEFAULT false;
+
 CREATE TABLE ferry.semaphores (
     name        text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
     permits     integer NOT NULL CHECK (permits > 0),
@@ -43,6 +47,9 @@ CREATE INDEX semaphore_waiters_run ON ferry.semaphore_waiters (run_id);
 -- when it parks; see RunStore.park).
 CREATE FUNCTION ferry.wake_semaphore_waiters(p_semaphores text[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    IF cardinality(p_semaphores) = 0 THEN
+        RETURN;
+    END IF;
     UPDATE ferry.runs r SET next_wake_at = now()
     FROM (
         SELECT first.run_id FROM ferry.semaphores s
@@ -61,7 +68,7 @@ END $$;
 -- First come, first served: a free permit goes to a run only when fewer runs than there are free permits
 -- queued before it. No row when the lease was lost.
 --
--- The run's row is share-locked from the lease check on: the run cannot finish (and its permits be given
+-- The run's row is locked (and marked as using semaphores) from the lease check on: the run cannot finish (and its permits be given
 -- back by the trigger below) between the check and the grant, which would leave a permit held for ever.
 CREATE FUNCTION ferry.acquire_permit(p_semaphore text, p_permits integer, p_run uuid, p_epoch bigint, p_step text)
 RETURNS TABLE (acquired boolean, in_use integer, permits integer) LANGUAGE plpgsql AS $$
@@ -71,9 +78,8 @@ DECLARE
     my_since timestamptz;
     resized integer;
 BEGIN
-    PERFORM 1 FROM ferry.runs r
-    WHERE r.id = p_run AND r.lease_epoch = p_epoch AND r.status = 'running' AND r.lease_expires_at > now()
-    FOR SHARE;
+    UPDATE ferry.runs r SET uses_semaphores = true
+    WHERE r.id = p_run AND r.lease_epoch = p_epoch AND r.status = 'running' AND r.lease_expires_at > now();
     IF NOT FOUND THEN
         RETURN;
     END IF;
@@ -136,12 +142,17 @@ END $$;
 -- A run that finishes in any way (succeeded, failed, cancelled) gives back its permits and its places in line.
 CREATE FUNCTION ferry.release_permits_of_finished_run() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM ferry.leave_semaphore_lines(NEW.id);
-    PERFORM ferry.release_permits(NEW.id, NULL);
+    IF EXISTS (SELECT 1 FROM ferry.semaphore_waiters w WHERE w.run_id = NEW.id) THEN
+        PERFORM ferry.leave_semaphore_lines(NEW.id);
+    END IF;
+    IF EXISTS (SELECT 1 FROM ferry.semaphore_holders h WHERE h.run_id = NEW.id) THEN
+        PERFORM ferry.release_permits(NEW.id, NULL);
+    END IF;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER runs_release_permits
     AFTER UPDATE OF status ON ferry.runs
-    FOR EACH ROW WHEN (NEW.status IN ('succeeded', 'failed', 'cancelled') AND OLD.status IN ('pending', 'running', 'waiting'))
+    FOR EACH ROW WHEN (NEW.uses_semaphores AND NEW.status IN ('succeeded', 'failed', 'cancelled')
+        AND OLD.status IN ('pending', 'running', 'waiting'))
     EXECUTE FUNCTION ferry.release_permits_of_finished_run();

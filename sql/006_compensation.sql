@@ -61,5 +61,5 @@ END $$;
 
 CREATE TRIGGER runs_stopped_leave_semaphore_queues
     AFTER UPDATE OF stopped_at_step ON ferry.runs
-    FOR EACH ROW WHEN (OLD.stopped_at_step IS NULL AND NEW.stopped_at_step IS NOT NULL)
+    FOR EACH ROW WHEN (NEW.uses_semaphores AND OLD.stopped_at_step IS NULL AND NEW.stopped_at_step IS NOT NULL)
     EXECUTE FUNCTION ferry.leave_semaphore_queues();
