@@ -100,7 +100,7 @@ struct FleetRestore {
 
     /// What became of a finished restore run, from its checkpoints.
     static func outcome(_ database: String, run: RunSummary, store: RunStore) throws -> Outcome {
-        let runID = UUID(uuidString: run.id)!
+        guard let runID = UUID(uuidString: run.id) else { throw FailureExit(message: "run id \(run.id) is not a UUID") }
         let outputs = Dictionary(try store.checkpoints(runID: runID).map { ($0.stepName, $0.output) }, uniquingKeysWith: { $1 })
         let restored = outputs["await_restore"]
         let taken = outputs["choose_snapshot"]?["taken_at"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
