@@ -37,8 +37,9 @@ extension Worker {
 
     /// Performs a claimed run's steps in order under its lease.
     func perform(_ claimed: ClaimedRun, store: RunStore) throws {
-        held.withLock { $0[claimed.id] = claimed.leaseEpoch }
-        defer { _ = held.withLock { $0.removeValue(forKey: claimed.id) } }
+        let lease = HeldLease(runID: claimed.id, epoch: claimed.leaseEpoch)
+        held.withLock { _ = $0.insert(lease) }
+        defer { _ = held.withLock { $0.remove(lease) } }
         var logger = self.logger
         logger[metadataKey: "run_id"] = "\(claimed.id.lowercasedString)"
         logger[metadataKey: "workflow"] = "\(claimed.workflow)"

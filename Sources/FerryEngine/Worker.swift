@@ -36,8 +36,11 @@ public final class Worker: Sendable {
     let logger: Logger
     let wake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
-    /// The runs slots hold right now, by id, with the epoch of their lease: what the heartbeat extends.
-    let held = Mutex<[UUID: Int64]>([:])
+    /// The leases slots hold right now, each a run and the epoch it was claimed under: what the heartbeat
+    /// extends. Keyed by both, because after a database outage longer than a lease a slot may re-claim a run
+    /// that another slot of this worker still thinks it holds; the stale slot's clean-up must not remove
+    /// the new lease.
+    let held = Mutex<Set<HeldLease>>([])
     /// Observes each checkpoint's latency in seconds (for the benchmark).
     let checkpointObserver: (@Sendable (Double) -> Void)?
     let periodicTasks: [PeriodicTask]
@@ -118,7 +121,7 @@ public final class Worker: Sendable {
             let seen = wake.currentGeneration
             if ContinuousClock.now - lastBeat >= .seconds(interval) {
                 lastBeat = ContinuousClock.now
-                let runs = held.withLock { $0.map { ($0.key.lowercasedString, $0.value) } }
+                let runs = held.withLock { $0.map { ($0.runID.lowercasedString, $0.epoch) } }
                 do {
                     if store == nil {
                         store = RunStore(connection: try PostgresConnection(
@@ -154,4 +157,10 @@ public final class Worker: Sendable {
             }
         }
     }
+}
+
+/// A lease one of the worker's slots holds.
+struct HeldLease: Hashable, Sendable {
+    var runID: UUID
+    var epoch: Int64
 }

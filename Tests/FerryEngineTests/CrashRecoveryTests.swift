@@ -185,6 +185,30 @@ struct CrashRecoveryTests {
         #expect(alive == workers.count, "the workers survived")
     }
 
+    /// PostgreSQL is gone for longer than the lease while a long step runs (12 s, lease 2 s). When it is back,
+    /// the worker's idle slot takes the expired run over while the first slot still sleeps; that slot then
+    /// finds its lease lost, and its clean-up must not take the new lease with it (held leases are keyed by
+    /// run and epoch). Keyed by run alone, the new lease expired unheartbeaten and the run was taken over
+    /// again and again, never finishing.
+    @Test func aDatabaseOutageLongerThanTheLeaseDoesNotLivelockTheRun() throws {
+        let fixture = try EngineFixture()
+        let run = try fixture.start("noop", input: ["steps": 1, "sleep_ms": 12000])
+        let worker = try fixture.startCrashTestWorker(id: "outage", leaseSeconds: 2)
+        defer { #expect(FerryProcess.stop(worker)) }
+        #expect(try FerryProcess.waitUntil { try fixture.status(run) == .running })
+        let name = try #require(try fixture.scalar("SELECT current_database()", as: String.self))
+        let admin = try PostgresConnection(connectionString: try #require(TestDatabase.serverURL))
+        try admin.executeScript(unsafeSQL: "ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+        try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name)")
+        Thread.sleep(forTimeInterval: 3.5) // longer than the lease: it expires
+        try admin.executeScript(unsafeSQL: "ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
+        _ = try? fixture.connection.execute("SELECT 1") // the fixture's own connection was dropped too: it reconnects after this
+        #expect(try FerryProcess.waitUntil(seconds: 90) { try fixture.status(run) == .succeeded })
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'run.claimed'", as: Int.self) == 2,
+                "claimed once, and taken over once after the outage")
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 1)
+    }
+
     @Test func sigtermReleasesHeldRunsAndExitsZero() throws {
         let fixture = try EngineFixture()
         let run = try fixture.start("noop", input: ["steps": 50, "sleep_ms": 100])
