@@ -32,7 +32,7 @@ let package = Package(
             resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql"),
                         .embedInCode("004_audit_views.sql"), .embedInCode("005_semaphores.sql"),
                         .embedInCode("006_compensation.sql"), .embedInCode("007_step_effects.sql"),
-                        .embedInCode("008_restore_points.sql")],
+                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport"],
             exclude: [
-                "botocore_presigned_copy.py", "botocore_signer.py", "fake_metadata_server.py", "fault_proxy.py", "moto_with_auth.py",
+                "botocore_presigned_copy.py", "botocore_signer.py", "fake_metadata_server.py", "fault_proxy.py", "hostile_endpoint.py", "moto_with_auth.py",
             ], swiftSettings: strictSettings
         ),
         .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryTestSupport"], swiftSettings: strictSettings),

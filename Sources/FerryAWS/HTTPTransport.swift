@@ -58,6 +58,9 @@ final class CurlTransport: HTTPTransport {
     private let timeouts: HTTPTimeouts
     /// 0 when the last request went over a kept-alive connection.
     private(set) var connectionsOpenedByLastRequest = 0
+    /// The largest response body received; a longer one is cut off and refused as malformed (no AWS answer
+    /// Ferry reads comes near it; an endless or hostile one must not fill memory).
+    static let maximumResponseBytes = 8 << 20
 
     /// `curl_global_init` exactly once, before the first handle exists (a static let runs once, thread-safely).
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -115,6 +118,9 @@ final class CurlTransport: HTTPTransport {
                 return curl_easy_perform(handle)
             }
         }
+        if exchange.bodyTooLarge {
+            throw AWSError.malformed("response body is larger than \(Self.maximumResponseBytes >> 20) MiB; stopped reading it")
+        }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.transportError(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
@@ -143,12 +149,17 @@ final class CurlTransport: HTTPTransport {
     private final class Exchange {
         var body: [UInt8] = []
         var headers: [(String, String)] = []
+        var bodyTooLarge = false
     }
 
     private static let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
         data, size, count, context in
         guard let data, let context else { return 0 }
         let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+        guard exchange.body.count + size * count <= maximumResponseBytes else {
+            exchange.bodyTooLarge = true
+            return 0  // libcurl stops the transfer with CURLE_WRITE_ERROR
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: size * count) { bytes in
             exchange.body.append(contentsOf: UnsafeBufferPointer(start: bytes, count: size * count))
         }

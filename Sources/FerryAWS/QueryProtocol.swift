@@ -71,12 +71,25 @@ struct QueryProtocol {
         return try Self.result(of: action, in: response, requestID: connection.requestID(response))
     }
 
-    /// Calls a paginated `action` until no `Marker` comes back, collecting `extract` of every page.
+    /// At most this many pages per listing: RDS's pages hold up to 100 records, so 1,000 pages are far
+    /// more than any account has, and an endpoint that keeps sending fresh Markers stops here.
+    static let maximumPages = 1_000
+    /// At most this many items per listing, whatever the page size.
+    static let maximumItems = 100_000
+
+    /// Calls a paginated `action` until no `Marker` comes back, collecting `extract` of every page. Stops
+    /// with a malformed-response error on a repeated Marker, or after `maximumPages` pages or `maximumItems` items.
     func paginate<Item>(_ action: String, _ parameters: QueryParameters,
                         extract: (XMLValue) throws -> [Item]) throws -> [Item] {
         var items: [Item] = []
         var marker: String?
         var seenMarkers: Set<String> = []
+        var pages = 0
+        func stop(_ why: String) -> AWSError {
+            var error = AWSError.malformed("\(action) \(why); stopping pagination")
+            error.operation = "\(connection.service):\(action)"
+            return error
+        }
         repeat {
             var page = parameters
             page.set("Marker", marker)
@@ -84,11 +97,12 @@ struct QueryProtocol {
                 items += try extract(result)
                 return result.string("Marker")?.nonEmpty
             }
-            if let marker, !seenMarkers.insert(marker).inserted {
-                var error = AWSError.malformed("\(action) returned the same Marker twice; stopping pagination")
-                error.operation = "\(connection.service):\(action)"
-                throw error
+            pages += 1
+            if let marker, !seenMarkers.insert(marker).inserted { throw stop("returned the same Marker twice") }
+            if marker != nil, pages >= Self.maximumPages {
+                throw stop("still returned a Marker after \(pages) pages (\(items.count) items)")
             }
+            if items.count > Self.maximumItems { throw stop("returned more than \(Self.maximumItems) items") }
         } while marker != nil
         return items
     }

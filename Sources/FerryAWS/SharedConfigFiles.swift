@@ -26,10 +26,21 @@ struct SharedConfigFiles: Sendable {
         return merged
     }
 
+    /// A missing file, and `/dev/null` (the usual way to switch the files off), have no sections.
     static func sections(atPath path: String) throws -> [String: [String: String]] {
-        guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard path != "/dev/null", FileManager.default.fileExists(atPath: path) else { return [:] }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AWSError.credentials("cannot read AWS shared file \(path)")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw AWSError.credentials("cannot read AWS shared file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw AWSError.credentials("AWS shared file \(path) is not UTF-8 text")
         }
         return parse(text)
     }

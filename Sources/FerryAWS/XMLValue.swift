@@ -11,11 +11,25 @@ struct XMLValue: Sendable {
     var text: String
     var children: [XMLValue]
 
+    /// The deepest nesting a response may have: AWS's deepest documents are about ten levels.
+    static let maximumDepth = 64
+    /// The largest document parsed: a page of 100 snapshots is a few hundred kilobytes.
+    static let maximumBytes = 8 << 20
+
+    /// Parses `bytes` without recursing on their depth; a document deeper than `maximumDepth` or larger
+    /// than `maximumBytes` is refused as malformed before any of it becomes a tree.
     static func parse(_ bytes: [UInt8]) throws -> XMLValue {
+        guard bytes.count <= maximumBytes else {
+            throw AWSError.malformed("response is larger than \(maximumBytes >> 20) MiB (\(bytes.count) bytes)")
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
+        let parsed = parser.parse()
+        if builder.tooDeep {
+            throw AWSError.malformed("response nests XML elements deeper than \(maximumDepth) levels (\(bytes.count) bytes)")
+        }
+        guard parsed, let root = builder.root else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
             throw AWSError.malformed("response is not well-formed XML (\(reason), \(bytes.count) bytes)")
         }
@@ -82,20 +96,27 @@ struct XMLValue: Sendable {
     private final class TreeBuilder: NSObject, XMLParserDelegate {
         var stack: [XMLValue] = []
         var root: XMLValue?
+        var tooDeep = false
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                     qualifiedName: String?, attributes: [String: String] = [:]) {
+            guard stack.count < XMLValue.maximumDepth else {
+                // Stop here: the tree stays shallow, so neither building nor freeing it recurses deeply.
+                tooDeep = true
+                parser.abortParsing()
+                return
+            }
             let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
             stack.append(XMLValue(name: local, text: "", children: []))
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard !stack.isEmpty else { return }
+            guard !stack.isEmpty, !tooDeep else { return }
             stack[stack.count - 1].text += string
         }
 
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            guard var finished = stack.popLast() else { return }
+            guard !tooDeep, var finished = stack.popLast() else { return }
             if !finished.children.isEmpty { finished.text = finished.text.trimmingCharacters(in: .whitespacesAndNewlines) }
             if stack.isEmpty { root = finished } else { stack[stack.count - 1].children.append(finished) }
         }

@@ -19,9 +19,11 @@ public enum DurationText {
     }
 
     /// The number of seconds `text` stands for. `units` are the units allowed, largest first;
-    /// `wholeNumbers` refuses `1.5h`; a part's number above `maximumAmount` is refused as too large.
+    /// `wholeNumbers` refuses `1.5h`; a part's number above `maximumAmount` is refused as too large; a
+    /// total outside `bounds` is refused as out of range.
     public static func parse(
-        _ text: String, units: [Unit] = Unit.allCases, wholeNumbers: Bool = false, maximumAmount: Double = .infinity
+        _ text: String, units: [Unit] = Unit.allCases, wholeNumbers: Bool = false, maximumAmount: Double = .infinity,
+        bounds: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude
     ) throws(DurationTextError) -> Double {
         let fail = { (problem: DurationTextError.Problem) in DurationTextError(text: text, units: units, problem: problem) }
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
@@ -42,6 +44,8 @@ public enum DurationText {
             total += amount * units[unitIndex].seconds
             nextUnitIndex = unitIndex + 1
         }
+        guard total.isFinite else { throw fail(.tooLarge) }
+        guard bounds.contains(total) else { throw fail(.outOfRange(bounds)) }
         return total
     }
 
@@ -62,6 +66,8 @@ public enum DurationText {
 public struct DurationTextError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Problem: Sendable, Equatable {
         case empty, expectedNumber, expectedUnit, unitOrder, tooLarge
+        /// The total is outside these bounds (in seconds).
+        case outOfRange(ClosedRange<Double>)
     }
 
     public var text: String
@@ -78,6 +84,7 @@ public struct DurationTextError: Error, Sendable, Equatable, CustomStringConvert
         case .expectedUnit: "a number needs a unit: \(unitList)"
         case .unitOrder: "units must go from largest to smallest, each at most once"
         case .tooLarge: "the number is too large"
+        case .outOfRange(let bounds): "must be between \(DurationText.format(bounds.lowerBound)) and \(DurationText.format(bounds.upperBound))"
         }
     }
 }

@@ -123,9 +123,13 @@ public struct ClosureStepAction: StepAction {
     }
 }
 
-/// The actions a worker can perform, by the names workflow files use.
+/// The actions a worker can perform, by the names workflow files use, and what each needs of a run's input.
 public struct ActionRegistry: Sendable {
+    /// Throws (with a reason) if an input cannot serve an action; run before a run starts, not when it fails.
+    public typealias InputCheck = @Sendable (JSONValue) throws -> Void
+
     public private(set) var actions: [String: any StepAction] = [:]
+    public private(set) var inputChecks: [String: InputCheck] = [:]
 
     public init() {}
 
@@ -134,7 +138,29 @@ public struct ActionRegistry: Sendable {
         actions[name] = action
     }
 
+    /// Registers the actions `register` adds, each needing an input that `check` accepts (their input type).
+    public mutating func register(requiringInput check: @escaping InputCheck, _ register: (inout ActionRegistry) -> Void) {
+        let before = names
+        register(&self)
+        for name in names.subtracting(before) { inputChecks[name] = check }
+    }
+
     public var names: Set<String> { Set(actions.keys) }
 
     public subscript(name: String) -> (any StepAction)? { actions[name] }
+
+    /// Refuses `input` if some step or compensation of `definition` has an action whose input check
+    /// refuses it, naming the first such action and the reason.
+    public func validateInput(_ input: JSONValue, for definition: WorkflowDefinition) throws(WorkflowInputError) {
+        let actionNames = definition.steps.map(\.action) + definition.compensation.map(\.step.action)
+        var checked: Set<String> = []
+        for name in actionNames where checked.insert(name).inserted {
+            guard let check = inputChecks[name] else { continue }
+            do {
+                try check(input)
+            } catch {
+                throw WorkflowInputError(message: "the input does not fit workflow \"\(definition.name)\" (action \(name)): \(error)")
+            }
+        }
+    }
 }

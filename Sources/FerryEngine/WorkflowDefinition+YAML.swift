@@ -138,6 +138,11 @@ extension WorkflowDefinition {
 
 /// Retry, poll and timeout settings, read from `defaults:` or a step, each inheriting what it omits.
 private struct StepDefaults {
+    /// A step's whole budget: at least a millisecond (`0s` would fail every step at once), at most 30 days.
+    static let timeoutBounds: ClosedRange<Double> = 0.001...(30 * 86_400)
+    /// A retry backoff or a poll interval: 1 ms to 1 day.
+    static let intervalBounds: ClosedRange<Double> = 0.001...86_400
+
     var retry = StepRetryPolicy.standard
     var poll = StepPollPolicy.standard
     var timeout: Double?
@@ -151,10 +156,10 @@ private struct StepDefaults {
                 settings.retry.maxAttempts = reader.int(node, at: path.key("max_attempts"), in: 1...1000) ?? base.retry.maxAttempts
             }
             if let node = retry["initial_backoff"] {
-                settings.retry.initialBackoff = reader.duration(node, at: path.key("initial_backoff")) ?? base.retry.initialBackoff
+                settings.retry.initialBackoff = reader.duration(node, at: path.key("initial_backoff"), in: Self.intervalBounds) ?? base.retry.initialBackoff
             }
             if let node = retry["max_backoff"] {
-                settings.retry.maxBackoff = reader.duration(node, at: path.key("max_backoff")) ?? base.retry.maxBackoff
+                settings.retry.maxBackoff = reader.duration(node, at: path.key("max_backoff"), in: Self.intervalBounds) ?? base.retry.maxBackoff
             }
             if let node = retry["multiplier"] {
                 settings.retry.multiplier = reader.double(node, at: path.key("multiplier"), minimum: 1) ?? base.retry.multiplier
@@ -167,10 +172,10 @@ private struct StepDefaults {
         if let node = mapping["poll"], let poll = reader.mapping(node, at: mapping.path.key("poll"), allowedKeys: pollKeys) {
             let path = poll.path
             if let node = poll["initial_interval"] {
-                settings.poll.initialInterval = reader.duration(node, at: path.key("initial_interval")) ?? base.poll.initialInterval
+                settings.poll.initialInterval = reader.duration(node, at: path.key("initial_interval"), in: Self.intervalBounds) ?? base.poll.initialInterval
             }
             if let node = poll["max_interval"] {
-                settings.poll.maxInterval = reader.duration(node, at: path.key("max_interval")) ?? base.poll.maxInterval
+                settings.poll.maxInterval = reader.duration(node, at: path.key("max_interval"), in: Self.intervalBounds) ?? base.poll.maxInterval
             }
             if let node = poll["multiplier"] {
                 settings.poll.multiplier = reader.double(node, at: path.key("multiplier"), minimum: 1) ?? base.poll.multiplier
@@ -180,7 +185,7 @@ private struct StepDefaults {
             }
         }
         if let node = mapping["timeout"] {
-            settings.timeout = reader.duration(node, at: mapping.path.key("timeout")) ?? base.timeout
+            settings.timeout = reader.duration(node, at: mapping.path.key("timeout"), in: Self.timeoutBounds) ?? base.timeout
         }
         return settings
     }

@@ -207,9 +207,10 @@ public final class YAMLReader {
         }
     }
 
-    /// A duration such as `30s`, `5m`, `2h`, `7d` or `500ms` (every `DurationText` form), in seconds.
-    public func duration(_ node: Node, at path: YAMLPath) -> Double? {
-        value(node, at: path) { text throws(DurationTextError) in try DurationText.parse(text) }
+    /// A duration such as `30s`, `5m`, `2h`, `7d` or `500ms` (every `DurationText` form), in seconds;
+    /// refused outside `bounds`.
+    public func duration(_ node: Node, at path: YAMLPath, in bounds: ClosedRange<Double>) -> Double? {
+        value(node, at: path) { text throws(DurationTextError) in try DurationText.parse(text, bounds: bounds) }
     }
 
     /// A string turned into a value by `parse`; a rejection is reported as `"<text>": <reason>`.

@@ -10,6 +10,7 @@ import Foundation
 public final class PostgresConnection {
     private var handle: OpaquePointer?
     private let connectionString: String
+    private let secrets: ConnectionSecrets
     private var preparedStatementNames: [String: String] = [:]
     private var transactionDepth = 0
 
@@ -17,6 +18,7 @@ public final class PostgresConnection {
     /// `PG*` environment variables. Sessions run in UTC with ISO dates.
     public init(connectionString: String, applicationName: String = "ferry") throws {
         self.connectionString = connectionString
+        self.secrets = ConnectionSecrets(connectionString)
         self.applicationName = applicationName
         try connect()
     }
@@ -49,7 +51,7 @@ public final class PostgresConnection {
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             let message = connection.map { Self.errorMessage(of: $0) } ?? "out of memory"
             PQfinish(connection)
-            throw PostgresError(kind: .connection, message: message)
+            throw PostgresError(kind: .connection, message: secrets.redact(message))
         }
         handle = connection
         preparedStatementNames.removeAll()
@@ -121,7 +123,7 @@ public final class PostgresConnection {
 
     private func rows(from result: OpaquePointer?, connection: OpaquePointer) throws -> PostgresRows {
         guard let result else {
-            throw PostgresError(kind: .connection, message: Self.errorMessage(of: connection))
+            throw PostgresError(kind: .connection, message: secrets.redact(Self.errorMessage(of: connection)))
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -143,7 +145,8 @@ public final class PostgresConnection {
             let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             if PQstatus(connection) != CONNECTION_OK || sqlState == nil || sqlState?.hasPrefix("08") == true
                 || sqlState == "57P01" {
-                throw PostgresError(kind: .connection, sqlState: sqlState, message: primary ?? Self.errorMessage(of: connection))
+                throw PostgresError(kind: .connection, sqlState: sqlState,
+                                    message: secrets.redact(primary ?? Self.errorMessage(of: connection)))
             }
             throw PostgresError(kind: .server, sqlState: sqlState, message: primary ?? Self.errorMessage(of: connection))
         }
@@ -179,7 +182,7 @@ extension PostgresConnection {
         let ready = poll(&descriptor, 1, Int32(max(0, timeout * 1000)))
         if ready > 0 {
             guard PQconsumeInput(connection) == 1 else {
-                throw PostgresError(kind: .connection, message: Self.errorMessage(of: connection))
+                throw PostgresError(kind: .connection, message: secrets.redact(Self.errorMessage(of: connection)))
             }
             received = drainNotifications(connection)
         }

@@ -2,8 +2,9 @@ import Foundation
 
 /// An error from PostgreSQL or from talking to it.
 ///
-/// `description` is safe to log: it never contains a connection string or a password. libpq's own
-/// messages name the host, port, user and database, never the password.
+/// `description` is safe to log: it never contains a password. libpq's messages name the host, port, user
+/// and database, and quote the parts of a connection string it cannot parse (a password among them):
+/// `PostgresConnection` passes every one through `ConnectionSecrets.redact` before it reaches an error.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// Could not connect, or the connection broke; the statement may or may not have run.
@@ -38,12 +39,4 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
-}
-
-/// Removes the password from a libpq connection URI or keyword/value string, for logs and errors.
-public func redactedConnectionString(_ conninfo: String) -> String {
-    conninfo
-        .replacingOccurrences(of: #"(://[^:/@]*):[^@]*@"#, with: "$1:***@", options: .regularExpression)
-        .replacingOccurrences(of: #"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)"#, with: "password=***", options: .regularExpression)
-        .replacingOccurrences(of: #"([?&]password=)[^&]*"#, with: "$1***", options: .regularExpression)
 }

@@ -12,6 +12,19 @@ struct Ferry: ParsableCommand {
             StatusCommand.self, PlanCommand.self, CatalogCommand.self, AWSCommand.self,
         ]
     )
+
+    /// Refuses an argument that is not UTF-8 before parsing: `CommandLine.arguments` would silently turn its
+    /// bytes into U+FFFD, so a run could start with an input nobody wrote.
+    static func main() {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[index], String(validatingCString: raw) == nil else { continue }
+            let previous = index > 1 ? CommandLine.unsafeArgv[index - 1].flatMap { String(validatingCString: $0) } : nil
+            let place = previous.map { $0.hasPrefix("-") ? " (the value of \($0))" : "" } ?? ""
+            FileHandle.standardError.write(Data("ferry: argument \(index)\(place) is not valid UTF-8\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(nil)
+    }
 }
 
 /// Prints one clear line on stderr and exits non-zero: how every command reports a failure.

@@ -31,8 +31,10 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let events = try database.store().events(
-                runID: try runID.map(parseRunID), since: since.flatMap { ISO8601DateFormatter().date(from: $0) }, limit: limit)
+            // No event predates 1970; an earlier --since (0001-01-01, which the database cannot take in the
+            // proleptic calendar Foundation writes) means "from the beginning".
+            let sinceDate = since.flatMap { ISO8601DateFormatter().date(from: $0) }.map { max($0, Date(timeIntervalSince1970: 0)) }
+            let events = try database.store().events(runID: try runID.map(parseRunID), since: sinceDate, limit: limit)
             if json {
                 try Output.printJSON(["events": events])
                 return

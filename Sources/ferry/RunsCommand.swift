@@ -1,4 +1,6 @@
 import ArgumentParser
+import FerryAWS
+import FerryDR
 import FerryEngine
 import Foundation
 
@@ -36,6 +38,13 @@ struct RunsCommand: ParsableCommand {
                 let catalog = try workflows.catalog()
                 guard let definition = catalog.definition(named: workflow) else {
                     throw FailureExit(message: "no workflow \"\(workflow)\" (known: \(catalog.names.joined(separator: ", ")))")
+                }
+                // A run whose input its actions cannot read could only fail later: refuse it now.
+                do {
+                    try DRActions.registry(aws: AWSContext.fromEnvironment()).validateInput(parsedInput, for: definition)
+                    _ = try definition.plan(input: parsedInput)
+                } catch {
+                    throw FailureExit(message: "--input: \(error)")
                 }
                 let outcome = try database.store().start(RunRequest(
                     definition: definition, input: parsedInput, idempotencyKey: key, actor: actor.actor))

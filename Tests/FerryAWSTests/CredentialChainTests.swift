@@ -74,6 +74,19 @@ import Testing
         #expect(AWSContext.defaultRegion(environment: env) == "ap-southeast-2")
     }
 
+    /// Issue 12: `/dev/null` is how one switches the shared files off; it means "no file", not an error.
+    @Test func devNullSharedFilesMeanNoFiles() throws {
+        try write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = file-secret\n")
+        let off = environment(["AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": "/dev/null"])
+        #expect(try SharedConfigFiles.sections(atPath: "/dev/null").isEmpty)
+        let error = try #require(throws: AWSError.self) { try chain(off).credentials() }
+        #expect(error.code == .credentialsUnavailable)
+        #expect(!error.message.contains("cannot read"))
+        let keys = off.merging(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret"]) { $1 }
+        #expect(try chain(keys).credentials().accessKeyID == "AKIDENV")
+        #expect(AWSContext.defaultRegion(environment: off.merging(["AWS_REGION": "eu-west-1"]) { $1 }) == "eu-west-1")
+    }
+
     @Test func nothingConfiguredSaysWhatWasTried() throws {
         let error = try #require(throws: AWSError.self) { try chain(environment()).credentials() }
         #expect(error.code == .credentialsUnavailable)

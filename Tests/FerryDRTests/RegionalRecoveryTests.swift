@@ -167,4 +167,19 @@ struct RegionalRecoveryTests {
         #expect(result.stderr == "ferry: \(database) cannot be restored as configured: its option group legacy-audit exists in the primary region only: map it in option_groups or set restore.option_group\n")
         #expect(try fleet.store.listRuns(RunFilter(limit: 10)).isEmpty, "no run was started")
     }
+
+    /// Issue 12: `--snapshot` with quotes is not an RDS identifier: refused as such, and nothing starts.
+    @Test func aSnapshotThatIsNotAnRDSIdentifierIsRefused() throws {
+        let fleet = try DRFixture(extraConfig: "", databases: "  - pattern: \"quoted-*\"")
+        let database = "quoted-\(fleet.suffix)"
+        var source = try sampleSource(tags: [:])
+        source.identifier = database
+        try RestorePointCatalog(connection: fleet.connection).record(rebuilt: [RestorePoint(
+            database: database, kind: .instance, drRegion: DRFixture.dr, snapshotID: "ferry-\(database)-1",
+            snapshotARN: "arn:aws:rds:\(DRFixture.dr):123456789012:snapshot:ferry-\(database)-1", takenAt: Date(), runID: nil, source: source)])
+        let result = try fleet.ferry(["restore", database, "--snapshot", "ferry-'\"x", "--no-follow"])
+        #expect(result.status != 0)
+        #expect(result.stderr == "ferry: \"ferry-'\"x\" is not a DR snapshot identifier: a DB snapshot identifier may contain only ASCII letters, digits and hyphens\n")
+        #expect(try fleet.store.listRuns(RunFilter(limit: 10)).isEmpty, "no run was started")
+    }
 }

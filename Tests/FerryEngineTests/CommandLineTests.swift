@@ -89,12 +89,48 @@ struct CommandLineTests {
             (["runs", "list", "--status", "sleeping"], "--status must be one of"),
             (["worker", "--concurrency", "0"], "--concurrency must be 1-256"),
             (["history", "--since", "yesterday"], "--since must be an ISO 8601 time"),
+            // Issue 12: an input the workflow's actions cannot read is refused before a run exists.
+            (["runs", "start", "backup-cycle", "--input", "{}"],
+             "--input: the input does not fit workflow \"backup-cycle\" (action dr.snapshot): the run's data has no valid \"database\""),
+            (["runs", "start", "restore", "--input", #"{"database": "db1"}"#], "the input does not fit workflow \"restore\""),
         ]
         for (arguments, message) in cases {
             let result = try FerryProcess.run(arguments, environment: environment)
             #expect(result.status != 0, "\(arguments) must fail")
             #expect(result.stderr.contains(message), "\(arguments): stderr was \(result.stderr)")
         }
+    }
+
+    /// Issue 12: the refused inputs above started no run.
+    @Test func refusedInputsStartNoRun() throws {
+        #expect(try ferry("migrate").status == 0)
+        #expect(try ferry("runs", "start", "backup-cycle", "--input", "{}").status != 0)
+        #expect(try json(ferry("runs", "list", "--json"))["runs"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// Issue 12: an argument that is not UTF-8 is refused, not silently turned into U+FFFD.
+    @Test func invalidUTF8ArgumentIsRefused() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #""$0" runs start noop --input "$(printf '{"x": "\377"}')""#, FerryProcess.binary]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64)
+        #expect(stderr == "ferry: argument 5 (the value of --input) is not valid UTF-8\n")
+    }
+
+    /// Issue 12: a --since before any event (year 1) means "from the beginning", not a raw database error.
+    @Test func historySinceYearOneListsEverything() throws {
+        #expect(try ferry("migrate").status == 0)
+        #expect(try ferry("runs", "start", "noop").status == 0)
+        let result = try ferry("history", "--since", "0001-01-01T00:00:00Z", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try json(result)["events"]?.arrayValue?.contains { $0["kind"] == "run.created" } == true)
     }
 
     @Test func unreachableDatabaseIsOneLineWithoutPassword() throws {

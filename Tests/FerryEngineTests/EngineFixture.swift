@@ -53,9 +53,10 @@ struct EngineFixture {
     }
 
     /// Starts a crash-test worker process (the real engine Worker with counted side effects).
-    func startCrashTestWorker(id: String, leaseSeconds: Double = 30, crashPoint: String? = nil) throws -> Process {
+    /// `databaseURL` connects it as another role (default: the fixture's superuser).
+    func startCrashTestWorker(id: String, leaseSeconds: Double = 30, crashPoint: String? = nil, databaseURL: String? = nil) throws -> Process {
         try FerryProcess.start(
-            [url, Self.crashTestWorkflows, id, String(leaseSeconds)],
+            [databaseURL ?? url, Self.crashTestWorkflows, id, String(leaseSeconds)],
             environment: crashPoint.map { ["FERRY_CRASH_POINT": $0] } ?? [:],
             executable: FerryProcess.siblingBinary("FerryCrashTestWorker"),
             logFile: NSTemporaryDirectory() + "/\(id).log"

@@ -66,6 +66,31 @@ struct WorkflowDefinitionTests {
         }
     }
 
+    /// Issue 12: a duration no step can honour (`0s`, 10^20 days) is refused at load, with file and line.
+    @Test func refusesDurationsOutsideSaneBounds() {
+        let source = """
+            name: bounds
+            defaults:
+              timeout: 0s
+            steps:
+              - name: forever
+                action: noop.sleep
+                timeout: 100000000000000000000d
+              - name: endless_poll
+                action: noop.sleep
+                poll: {initial_interval: 0ms, max_interval: 2d}
+            """
+        #expect {
+            try WorkflowDefinition.parse(source: source, file: "bounds.yaml", knownActions: actions)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("bounds.yaml:3: defaults.timeout: \"0s\": must be between 1ms and 30d")
+                && text.contains("bounds.yaml:7: steps[0].timeout: \"100000000000000000000d\": must be between 1ms and 30d")
+                && text.contains("bounds.yaml:10: steps[1].poll.initial_interval: \"0ms\": must be between 1ms and 1d")
+                && text.contains("bounds.yaml:10: steps[1].poll.max_interval: \"2d\": must be between 1ms and 1d")
+        }
+    }
+
     @Test func reportsSyntaxErrorsWithLine() {
         #expect {
             try WorkflowDefinition.parse(source: "name: x\nsteps: [\n  - a\n", file: "broken.yaml", knownActions: actions)
@@ -104,6 +129,15 @@ struct DurationTextTests {
     @Test(arguments: ["", "5", "m", "5x", "-5s", "5 m", "30m1h", "1h1h"])
     func refuses(text: String) {
         #expect(throws: DurationTextError.self) { try DurationText.parse(text) }
+    }
+
+    @Test func refusesTotalsOutsideBoundsAndInfinity() throws {
+        #expect(throws: DurationTextError(text: "0s", units: DurationText.Unit.allCases, problem: .outOfRange(0.001...60))) {
+            try DurationText.parse("0s", bounds: 0.001...60)
+        }
+        #expect(throws: DurationTextError.self) { try DurationText.parse("2m", bounds: 0.001...60) }
+        #expect(throws: DurationTextError.self) { try DurationText.parse(String(repeating: "9", count: 400) + "d") }
+        #expect(try DurationText.parse("1m", bounds: 0.001...60) == 60)
     }
 
     @Test func formats() {

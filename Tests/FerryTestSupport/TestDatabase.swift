@@ -25,4 +25,26 @@ public enum TestDatabase {
         components.path = "/" + database
         return components.string ?? serverURL
     }
+
+    /// A login role of its own (the test cluster trusts loopback connections, so it needs no password)
+    /// that is a member of `granted` (`ferry_worker`, `ferry_auditor`), and the URL of `databaseURL` as it.
+    /// Roles belong to the cluster: `dropLoginRole` removes it.
+    public static func createLoginRole(granted: String, databaseURL: String) throws -> (name: String, url: String) {
+        let name = "ferry_test_login_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try PostgresConnection(connectionString: databaseURL, applicationName: "ferry-tests")
+        try admin.executeScript(unsafeSQL: "CREATE ROLE \(name) LOGIN IN ROLE \(granted)")
+        guard var components = URLComponents(string: databaseURL) else { return (name, databaseURL) }
+        components.user = name
+        components.password = nil
+        return (name, components.string ?? databaseURL)
+    }
+
+    /// Drops a role made by `createLoginRole`, with what it was granted in `databaseURL`'s database.
+    public static func dropLoginRole(_ name: String, databaseURL: String) throws {
+        let admin = try PostgresConnection(connectionString: databaseURL, applicationName: "ferry-tests")
+        try admin.executeScript(unsafeSQL: """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(name)';
+            DROP OWNED BY \(name); DROP ROLE \(name)
+            """)
+    }
 }

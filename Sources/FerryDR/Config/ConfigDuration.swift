@@ -9,7 +9,7 @@ public enum ConfigDuration {
             seconds = try DurationText.parse(text, units: [.days, .hours, .minutes, .seconds], wholeNumbers: true, maximumAmount: 100_000)
         } catch {
             switch error.problem {
-            case .unitOrder, .tooLarge: throw InvalidValue(error.description)
+            case .unitOrder, .tooLarge, .outOfRange: throw InvalidValue(error.description)
             case .empty, .expectedNumber, .expectedUnit:
                 throw InvalidValue("expected a duration such as 90m, 36h, 7d or 1d12h (units d, h, m, s)")
             }

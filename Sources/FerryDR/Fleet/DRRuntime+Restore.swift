@@ -23,7 +23,14 @@ extension DRRuntime {
             throw DRError(message: "the catalog has no restore point of \(database) (ferry catalog list shows what it has; ferry catalog rebuild reads them from \(config.drRegion))")
         }
         let chosen: [RestorePoint]
-        if let snapshotID {
+        if let requested = snapshotID {
+            // Refuse what cannot be an RDS snapshot identifier (quotes, spaces, `--`) as such, not as "not found".
+            let snapshotID: String
+            do {
+                snapshotID = try RDSIdentifier.validate(requested, as: newest.kind.snapshotIdentifierKind)
+            } catch {
+                throw DRError(message: "\"\(requested)\" is not a DR snapshot identifier: \(error)")
+            }
             guard let named = entries.first(where: { $0.point.snapshotID == snapshotID })?.point else {
                 throw DRError(message: "\(snapshotID) is not a restore point of \(database) in the catalog (ferry catalog list \(database))")
             }

@@ -7,8 +7,9 @@ public enum DRActions {
     public static func registry(aws: AWSContext) -> ActionRegistry {
         var registry = ActionRegistry()
         BuiltinActions.register(into: &registry)
-        BackupCycleActions(aws: aws).register(into: &registry)
-        RestoreActions(aws: aws).register(into: &registry)
+        // Each DR action reads its run's input as one type: a run whose input does not decode is refused at the door.
+        registry.register(requiringInput: { _ = try BackupCycleInput(json: $0) }) { BackupCycleActions(aws: aws).register(into: &$0) }
+        registry.register(requiringInput: { _ = try RestoreInput(json: $0) }) { RestoreActions(aws: aws).register(into: &$0) }
         return registry
     }
 
