@@ -50,8 +50,14 @@ struct WorkflowOptions: ParsableArguments {
 }
 
 struct ActorOption: ParsableArguments {
-    @Option(help: "Who is acting, for the audit log (default: the OS user).")
+    @Option(help: "Who is acting, for the audit log (default: the OS user): 1-100 printable characters.")
     var actor: String = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+
+    func validate() throws {
+        guard (1...100).contains(actor.count), actor.hasNoControlCharacters, actor.trimmingCharacters(in: .whitespaces) == actor else {
+            throw ValidationError("--actor must be 1-100 printable characters without control characters or surrounding spaces")
+        }
+    }
 }
 
 enum FerryLogging {
@@ -61,7 +67,43 @@ enum FerryLogging {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return EscapingLogHandler(inner: handler)
+        }
+    }
+}
+
+/// Writes out control characters in every log line's message and metadata (see
+/// `String.escapingControlCharacters`): a value from AWS or an operator cannot forge a log line.
+struct EscapingLogHandler: LogHandler {
+    var inner: StreamLogHandler
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue.mapValues(Self.escaping) }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue.map(Self.escaping) }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        inner.log(level: level, message: "\(message.description.escapingControlCharacters)",
+                  metadata: metadata?.mapValues(Self.escaping), source: source, file: file, function: function, line: line)
+    }
+
+    private static func escaping(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(text.escapingControlCharacters)
+        case .stringConvertible(let convertible): .string(convertible.description.escapingControlCharacters)
+        case .array(let values): .array(values.map(escaping))
+        case .dictionary(let values): .dictionary(values.mapValues(escaping))
         }
     }
 }

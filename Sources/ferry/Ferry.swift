@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryEngine
 import Foundation
 
 @main
@@ -43,7 +44,7 @@ extension ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("ferry: \("\(error)".escapingControlCharacters)\n".utf8))
             throw ExitCode.failure
         }
     }

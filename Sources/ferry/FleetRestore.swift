@@ -112,6 +112,6 @@ struct FleetRestore {
     }
 
     private func log(_ line: String) {
-        FileHandle.standardError.write(Data("ferry: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("ferry: \(line.escapingControlCharacters)\n".utf8))
     }
 }

@@ -20,8 +20,10 @@ enum Output {
         return formatter.string(from: date)
     }
 
-    /// Columns padded to their widest cell.
-    static func printTable(header: [String], rows: [[String]]) {
+    /// Columns padded to their widest cell; control characters in cells are written out, so that a value
+    /// (an AWS error, an actor) cannot forge a row or reach the terminal.
+    static func printTable(header: [String], rows unescaped: [[String]]) {
+        let rows = unescaped.map { $0.map(\.escapingControlCharacters) }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }

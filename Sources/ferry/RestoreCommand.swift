@@ -117,7 +117,7 @@ enum RunFollower {
                 print("  ✓ \(checkpoint.stepName) \(checkpoint.output.jsonText)")
                 reported = checkpoint.stepIndex + 1
             }
-            let status = "\(run.status.rawValue)\(run.lastError.map { ": \($0)" } ?? "")"
+            let status = "\(run.status.rawValue)\(run.lastError.map { ": \($0.escapingControlCharacters)" } ?? "")"
             if status != lastStatus, !run.status.isFinished {
                 print("  … \(status) (step \(run.stepIndex + 1) of \(run.stepCount), \(run.stepPolls) polls)")
                 lastStatus = status

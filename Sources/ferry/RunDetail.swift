@@ -58,14 +58,14 @@ struct RunDetail: Encodable {
     func printText() {
         print("run       \(run.id)")
         print("workflow  \(run.workflow) (version \(run.definitionVersion.prefix(12)))")
-        print("status    \(run.status.rawValue)\(run.cancelRequestedBy.map { " (cancel requested by \($0))" } ?? "")")
+        print("status    \(run.status.rawValue)\(run.cancelRequestedBy.map { " (cancel requested by \($0.escapingControlCharacters))" } ?? "")")
         print("input     \(input.jsonText)")
-        print("created   \(Output.timestamp(run.createdAt)) by \(run.createdBy)")
+        print("created   \(Output.timestamp(run.createdAt)) by \(run.createdBy.escapingControlCharacters)")
         print("finished  \(Output.timestamp(run.finishedAt))")
-        if let error = run.lastError { print("error     \(error)") }
+        if let error = run.lastError { print("error     \(error.escapingControlCharacters)") }
         if let reason = run.stopReason {
             let undone = run.compensatedAt.map { "undone at \(Output.timestamp($0))" } ?? "undoing what it made"
-            print("stopped   \(reason) (\(undone))")
+            print("stopped   \(reason.escapingControlCharacters) (\(undone))")
         }
         print("")
         Output.printTable(header: ["#", "STEP", "STATUS", "ATTEMPTS", "POLLS", "STARTED", "FINISHED", "OUTPUT/ERROR"], rows: steps.map { step in
