@@ -142,12 +142,8 @@ END $$;
 -- A run that finishes in any way (succeeded, failed, cancelled) gives back its permits and its places in line.
 CREATE FUNCTION ferry.release_permits_of_finished_run() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM ferry.semaphore_waiters w WHERE w.run_id = NEW.id) THEN
-        PERFORM ferry.leave_semaphore_lines(NEW.id);
-    END IF;
-    IF EXISTS (SELECT 1 FROM ferry.semaphore_holders h WHERE h.run_id = NEW.id) THEN
-        PERFORM ferry.release_permits(NEW.id, NULL);
-    END IF;
+    PERFORM ferry.leave_semaphore_lines(NEW.id);
+    PERFORM ferry.release_permits(NEW.id, NULL);
     RETURN NULL;
 END $$;
 

@@ -21,17 +21,10 @@ struct RestoreIntegrationTests {
         return (fleet, database, workers)
     }
 
-    func ferry(_ fleet: DRFixture, _ arguments: String...) throws -> FerryProcess.Result {
-        try FerryProcess.run(arguments + ["--config", fleet.configPath], environment: [
-            "FERRY_DATABASE_URL": fleet.databaseURL, "FERRY_WORKFLOWS": DRFixture.workflows,
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        ])
-    }
-
     @Test func restoreBringsUpTheNewestSnapshotInTheDRRegion() throws {
         let (fleet, database, workers) = try backedUp()
         defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
-        let started = try ferry(fleet, "restore", database, "--as", "\(database)-recovered", "--no-follow", "--actor", "oncall")
+        let started = try fleet.ferry(["restore", database, "--as", "\(database)-recovered", "--no-follow", "--actor", "oncall"])
         #expect(started.status == 0, "\(started.stderr)")
         let run = try #require(UUID(uuidString: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try fleet.waitForRuns([run]))
@@ -51,7 +44,7 @@ struct RestoreIntegrationTests {
     @Test func drillRestoresMeasuresAndDeletes() throws {
         let (fleet, database, workers) = try backedUp()
         defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
-        let started = try ferry(fleet, "drill", database, "--no-follow")
+        let started = try fleet.ferry(["drill", database, "--no-follow"])
         #expect(started.status == 0, "\(started.stderr)")
         let run = try #require(UUID(uuidString: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try fleet.waitForRuns([run]))
@@ -72,14 +65,14 @@ struct RestoreIntegrationTests {
         let second = try fleet.runtime.startRestore(plan, targetID: "\(database)-other-drill", drill: true,
                                                     store: fleet.store, catalog: fleet.catalog, actor: "test")
         #expect(second == .skipped(inFlight: first.runID), "a second drill of the same database waits for the first to end")
-        let third = try ferry(fleet, "drill", database, "--no-follow")
+        let third = try fleet.ferry(["drill", database, "--no-follow"])
         #expect(third.status != 0 && third.stderr.contains(first.runID.lowercasedString))
         #expect(try fleet.waitForRuns([first.runID]))
     }
 
     @Test func restoreOfADatabaseWithoutRestorePointsIsOneClearError() throws {
         let fleet = try DRFixture()
-        let result = try ferry(fleet, "restore", "nope-\(fleet.suffix)", "--no-follow")
+        let result = try fleet.ferry(["restore", "nope-\(fleet.suffix)", "--no-follow"])
         #expect(result.status != 0)
         #expect(result.stderr.hasPrefix("ferry: the catalog has no restore point of nope-\(fleet.suffix)"), "\(result.stderr)")
     }

@@ -10,7 +10,6 @@ one line per check and exits 1 on the first failure.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -24,33 +23,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from moto_polls_check import ROOT, start_server  # the launcher, beside this file
+
 ACCOUNT = "123456789012"
 POLLS = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(os.environ, FERRY_MOTO_SNAPSHOT_POLLS=str(POLLS), FERRY_MOTO_INSTANCE_POLLS=str(POLLS))
-    server = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "scripts", "moto-server.py"), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            return server, url
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("moto server did not start")
 
 
 class Emulator:
@@ -681,7 +657,7 @@ def outage(emulator: Emulator) -> None:
 
 def main() -> None:
     started = time.monotonic()
-    server, url = start_server()
+    server, url = start_server(POLLS)
     try:
         emulator = Emulator(url)
         for scenario in [pagination, copy_statuses, copy_limits, manual_quota, kms_rules, deletes, time_mode, calls, kills,

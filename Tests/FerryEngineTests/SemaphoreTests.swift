@@ -51,6 +51,20 @@ struct SemaphoreTests {
             """, as: Bool.self) == true)
     }
 
+    /// A run holds the one permit of `pool`, two more ask for it in turn and are parked for an hour, and the
+    /// holder gives it back: returns the two in line, first first.
+    func twoInLineWhenTheHolderReleases(_ fixture: EngineFixture) throws -> (first: LeaseFence, second: LeaseFence) {
+        let runs = try runningRuns(fixture, count: 3)
+        let (holder, first, second) = (runs[0], runs[1], runs[2])
+        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: holder).acquired)
+        for fence in [first, second] {
+            #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: fence).acquired == false)
+            try parkForAnHour(fixture, fence)
+        }
+        try session(fixture, holder).releasePermit(of: "pool")
+        return (first, second)
+    }
+
     /// The semaphore as `semaphores()` reports it.
     func use(_ fixture: EngineFixture, _ name: String) throws -> SemaphoreUse? {
         try fixture.store.semaphores().first { $0.name == name }
@@ -174,14 +188,7 @@ struct SemaphoreTests {
 
     @Test func aFreePermitGoesToTheFirstInLine() throws {
         let fixture = try EngineFixture()
-        let runs = try runningRuns(fixture, count: 3)
-        let (holder, first, second) = (runs[0], runs[1], runs[2])
-        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: holder).acquired)
-        for fence in [first, second] {
-            #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: fence).acquired == false)
-            try parkForAnHour(fixture, fence)
-        }
-        try session(fixture, holder).releasePermit(of: "pool")
+        let (first, second) = try twoInLineWhenTheHolderReleases(fixture)
         #expect(try isDueNow(fixture, first.runID) && !isDueNow(fixture, second.runID), "only the first in line is woken")
         // The second is claimed anyway (its poll came due): it is refused while the first has not taken its turn.
         try fixture.connection.execute("UPDATE ferry.runs SET next_wake_at = now() + interval '1 second' WHERE id = \(second.runID)")
@@ -254,14 +261,7 @@ struct SemaphoreTests {
     /// A woken run that leaves the line without taking the permit (cancelled, say) passes its turn on.
     @Test func aWokenWaiterThatLeavesTheLinePassesItsTurnOn() throws {
         let fixture = try EngineFixture()
-        let runs = try runningRuns(fixture, count: 3)
-        let (holder, first, second) = (runs[0], runs[1], runs[2])
-        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: holder).acquired)
-        for fence in [first, second] {
-            #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: fence).acquired == false)
-            try parkForAnHour(fixture, fence)
-        }
-        try session(fixture, holder).releasePermit(of: "pool")
+        let (first, second) = try twoInLineWhenTheHolderReleases(fixture)
         #expect(try isDueNow(fixture, first.runID) && !isDueNow(fixture, second.runID))
         #expect(try fixture.store.cancel(runID: first.runID, actor: "alice") == .cancelled)
         #expect(try waiters(fixture, of: "pool") == [second.runID], "a finished run leaves the line")
