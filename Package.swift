@@ -70,7 +70,7 @@ let package = Package(
         ),
 
         // Test support: the throwaway PostgreSQL, the moto server, a manual clock.
-        .target(name: "FerryTestSupport", dependencies: ["FerryPostgres"], path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
+        .target(name: "FerryTestSupport", dependencies: ["FerryPostgres", "FerryEngine"], path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "FerryPostgresTests", dependencies: ["FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport"],
@@ -82,7 +82,7 @@ let package = Package(
         // The real engine worker plus test actions that count their side effects, for the crash tests.
         .executableTarget(
             name: "FerryCrashTestWorker",
-            dependencies: ["FerryEngine", "FerryPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryEngine", "FerryPostgres", "FerryTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CrashTestWorker",
             exclude: ["workflows"],
             swiftSettings: strictSettings

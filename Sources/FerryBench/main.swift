@@ -39,10 +39,9 @@ struct FerryBench: ParsableCommand {
         }
         let connection = try PostgresConnection(connectionString: databaseURL, applicationName: "ferry-bench")
         try Migrator(connection: connection).migrate()
-        var registry = ActionRegistry()
-        BuiltinActions.register(into: &registry)
-        let noop = try WorkflowDefinition.load(path: workflows + "/noop.yaml", knownActions: registry.names)
-        let catalog = WorkflowCatalog(definitions: [noop], knownActions: registry.names)
+        let contracts = WorkflowContracts([BuiltinWorkflows.noop])
+        let noop = try WorkflowDefinition.load(path: workflows + "/noop.yaml", contracts: contracts)
+        let catalog = WorkflowCatalog(definitions: [noop], contracts: contracts)
         let store = RunStore(connection: connection)
         try catalog.register(in: store)
         if preload > 0 { try preloadHistory(connection, version: noop.version) }
@@ -56,7 +55,7 @@ struct FerryBench: ParsableCommand {
         let worker = Worker(
             configuration: WorkerConfiguration(workerID: "bench-\(getpid())", concurrency: workers, leaseSeconds: 30,
                                                databaseURL: databaseURL, idleSeconds: 0.2),
-            catalog: catalog, actions: registry, logger: Logger(label: "bench"),
+            catalog: catalog, logger: Logger(label: "bench"),
             checkpointObserver: { seconds in latencies.withLock { $0.append(seconds) } }
         )
         let commitsBefore = try commits(connection)

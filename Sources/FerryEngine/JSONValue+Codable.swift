@@ -8,10 +8,39 @@ extension JSONValue {
         self = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
     }
 
-    /// This JSON read as a `Decodable` type (dates as ISO 8601).
+    /// This JSON read as a `Decodable` type (dates as ISO 8601). A mismatch throws a `JSONValueError` that
+    /// names the field and what is wrong with it (`"kind": not a valid value`).
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: JSONEncoder().encode(self))
+        do {
+            return try decoder.decode(T.self, from: JSONEncoder().encode(self))
+        } catch let error as DecodingError {
+            throw JSONValueError(message: Self.explain(error))
+        }
+    }
+
+    private static func explain(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "the value" : "\"" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "\""
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])) is missing"
+        case .valueNotFound(_, let context): return "\(field(context.codingPath)) is null"
+        case .typeMismatch(let type, let context): return "\(field(context.codingPath)) is not \(describe(type))"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)) is not a valid value"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Double.Type: "a number"
+        case is [Any].Type: "a list"
+        case is [String: Any].Type: "an object"
+        default: "a \(type)"
+        }
     }
 }

@@ -61,7 +61,25 @@ public struct StepContext {
     /// Set while the run performs its compensation steps: where and why it stopped.
     public var compensation: Compensation?
     public var session: StepSession
+    /// What the slot performing the step keeps for all the steps it performs (an AWS session, say).
+    public var slot: SlotLocals
     public var logger: Logger
+}
+
+/// Values a worker slot keeps for the steps it performs, one of each type, made on first use and kept while
+/// the slot lives: connections that stay alive and budgets that span steps. Used on the slot's thread only.
+public final class SlotLocals {
+    private var values: [ObjectIdentifier: AnyObject] = [:]
+
+    public init() {}
+
+    /// The slot's `Value`, made by `make` the first time a step asks for one.
+    public func value<Value: AnyObject>(of type: Value.Type, orMake make: () throws -> Value) rethrows -> Value {
+        if let value = values[ObjectIdentifier(type)] { return value as! Value }
+        let value = try make()
+        values[ObjectIdentifier(type)] = value
+        return value
+    }
 }
 
 /// What a step may do in Ferry's database under its run's lease, on the slot's connection: hold permits of
@@ -120,47 +138,5 @@ public struct ClosureStepAction: StepAction {
 
     public func perform(_ context: StepContext) throws -> StepResult {
         try body(context)
-    }
-}
-
-/// The actions a worker can perform, by the names workflow files use, and what each needs of a run's input.
-public struct ActionRegistry: Sendable {
-    /// Throws (with a reason) if an input cannot serve an action; run before a run starts, not when it fails.
-    public typealias InputCheck = @Sendable (JSONValue) throws -> Void
-
-    public private(set) var actions: [String: any StepAction] = [:]
-    public private(set) var inputChecks: [String: InputCheck] = [:]
-
-    public init() {}
-
-    public mutating func register(_ name: String, _ action: any StepAction) {
-        precondition(actions[name] == nil, "action \(name) registered twice")
-        actions[name] = action
-    }
-
-    /// Registers the actions `register` adds, each needing an input that `check` accepts (their input type).
-    public mutating func register(requiringInput check: @escaping InputCheck, _ register: (inout ActionRegistry) -> Void) {
-        let before = names
-        register(&self)
-        for name in names.subtracting(before) { inputChecks[name] = check }
-    }
-
-    public var names: Set<String> { Set(actions.keys) }
-
-    public subscript(name: String) -> (any StepAction)? { actions[name] }
-
-    /// Refuses `input` if some step or compensation of `definition` has an action whose input check
-    /// refuses it, naming the first such action and the reason.
-    public func validateInput(_ input: JSONValue, for definition: WorkflowDefinition) throws(WorkflowInputError) {
-        let actionNames = definition.steps.map(\.action) + definition.compensation.map(\.step.action)
-        var checked: Set<String> = []
-        for name in actionNames where checked.insert(name).inserted {
-            guard let check = inputChecks[name] else { continue }
-            do {
-                try check(input)
-            } catch {
-                throw WorkflowInputError(message: "the input does not fit workflow \"\(definition.name)\" (action \(name)): \(error)")
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ extension Worker {
     /// the connection broke is left to its lease, which expires and lets any worker resume it.
     func slotLoop(slot: Int) {
         var store: RunStore?
+        let locals = SlotLocals()
         var consecutiveFailures = 0
         while !isStopping {
             let seen = wake.currentGeneration
@@ -17,7 +18,7 @@ extension Worker {
                         connectionString: configuration.databaseURL, applicationName: "ferry-worker"))
                 }
                 if let run = try store!.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
-                    try perform(run, store: store!)
+                    try perform(run, store: store!, locals: locals)
                 } else {
                     let due = try store!.secondsUntilNextDue() ?? configuration.idleSeconds
                     wake.wait(since: seen, seconds: min(max(due, 0.005), configuration.idleSeconds))
@@ -36,7 +37,7 @@ extension Worker {
     }
 
     /// Performs a claimed run's steps in order under its lease.
-    func perform(_ claimed: ClaimedRun, store: RunStore) throws {
+    func perform(_ claimed: ClaimedRun, store: RunStore, locals: SlotLocals) throws {
         let lease = HeldLease(runID: claimed.id, epoch: claimed.leaseEpoch)
         held.withLock { _ = $0.insert(lease) }
         defer { _ = held.withLock { $0.remove(lease) } }
@@ -105,7 +106,7 @@ extension Worker {
                 return
             }
             let event = performStep(step, of: claimed, fence: fence, failedAttempts: failedAttempts, polls: polls,
-                                    outputs: outputs, compensation: compensation, store: store, logger: logger)
+                                    outputs: outputs, compensation: compensation, store: store, locals: locals, logger: logger)
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
             let transition = RunStateMachine.transition(state: state, step: step.definition, event: event,
@@ -168,10 +169,10 @@ extension Worker {
 
     private func performStep(
         _ step: PlannedStep, of run: ClaimedRun, fence: LeaseFence, failedAttempts: Int, polls: Int,
-        outputs: [String: JSONValue], compensation: Compensation?, store: RunStore, logger: Logger
+        outputs: [String: JSONValue], compensation: Compensation?, store: RunStore, locals: SlotLocals, logger: Logger
     ) -> StepEvent {
-        guard let action = actions[step.definition.action] else {
-            return .failed(.terminal("no action \"\(step.definition.action)\" is registered in this worker"))
+        guard let action = catalog.contracts[run.workflow]?.step(named: step.definition.name)?.action else {
+            return .failed(.terminal("this worker has no step \"\(step.definition.name)\" of workflow \(run.workflow)"))
         }
         var stepLogger = logger
         stepLogger[metadataKey: "step"] = "\(step.name)"
@@ -179,7 +180,7 @@ extension Worker {
             runID: run.id, workflow: run.workflow, stepName: step.name, stepIndex: fence.stepIndex,
             failedAttempts: failedAttempts, polls: polls, input: run.input, outputs: outputs,
             scheduledFor: run.scheduledFor, createdAt: run.createdAt, compensation: compensation,
-            session: StepSession(store: store, fence: fence), logger: stepLogger
+            session: StepSession(store: store, fence: fence), slot: locals, logger: stepLogger
         )
         do {
             switch try action.perform(context) {

@@ -31,8 +31,8 @@ public struct WorkerConfiguration: Sendable {
 /// a listener thread wakes idle slots on NOTIFY. Blocking C calls never run on Swift's shared executor.
 public final class Worker: Sendable {
     public let configuration: WorkerConfiguration
+    /// The definitions runs start and finish under, and the contracts whose code performs their steps.
     let catalog: WorkflowCatalog
-    let actions: ActionRegistry
     let logger: Logger
     let wake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
@@ -46,12 +46,11 @@ public final class Worker: Sendable {
     let periodicTasks: [PeriodicTask]
 
     public init(
-        configuration: WorkerConfiguration, catalog: WorkflowCatalog, actions: ActionRegistry, logger: Logger,
+        configuration: WorkerConfiguration, catalog: WorkflowCatalog, logger: Logger,
         periodicTasks: [PeriodicTask] = [], checkpointObserver: (@Sendable (Double) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.catalog = catalog
-        self.actions = actions
         self.logger = logger
         self.periodicTasks = periodicTasks
         self.checkpointObserver = checkpointObserver
@@ -75,14 +74,7 @@ public final class Worker: Sendable {
 
     /// Runs until `stop()`; returns once every slot has released what it held.
     public func run() throws {
-        let connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-worker")
-        let store = RunStore(connection: connection)
-        try Migrator(connection: connection).requireCurrentSchema()
-        try catalog.register(in: store)
-        try store.registerWorker(
-            id: configuration.workerID, hostname: ProcessInfo.processInfo.hostName, pid: getpid(),
-            concurrency: configuration.concurrency
-        )
+        let store = try registered()
         logger.info("worker started", metadata: [
             "worker_id": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)",
             "lease_seconds": "\(configuration.leaseSeconds)",
@@ -99,6 +91,30 @@ public final class Worker: Sendable {
         threads.wait()
         try? store.markWorkerStopped(id: configuration.workerID)
         logger.info("worker stopped", metadata: ["worker_id": "\(configuration.workerID)"])
+    }
+
+    /// Connects, checks the schema, records the definitions and the worker. A connection that fails or breaks
+    /// meanwhile is tried again for up to 30 seconds (the database restarting as workers start is no reason to
+    /// exit; a wrong address or password still ends the worker with its error); anything else, such as a
+    /// schema this worker was not built for, is thrown at once.
+    private func registered() throws -> RunStore {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                let connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-worker")
+                let store = RunStore(connection: connection)
+                try Migrator(connection: connection).requireCurrentSchema()
+                try catalog.register(in: store)
+                try store.registerWorker(
+                    id: configuration.workerID, hostname: ProcessInfo.processInfo.hostName, pid: getpid(),
+                    concurrency: configuration.concurrency
+                )
+                return store
+            } catch let error as PostgresError where error.kind == .connection && !isStopping && ContinuousClock.now < deadline {
+                logger.warning("cannot reach the database to start; retrying", metadata: ["error": "\(error)"])
+                pause(seconds: 1)
+            }
+        }
     }
 
     private func spawn(_ name: String, in group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {

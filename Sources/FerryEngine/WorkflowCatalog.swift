@@ -5,18 +5,19 @@ import Synchronization
 /// version a run was started under, by hash (read back from the database when a run needs one that is no
 /// longer on disk).
 public final class WorkflowCatalog: Sendable {
-    public let knownActions: Set<String>
+    /// The workflows this process can run: what each definition is checked against, and the code of its steps.
+    public let contracts: WorkflowContracts
     private let current: [String: WorkflowDefinition]
     private let versions: Mutex<[String: WorkflowDefinition]>
 
-    public init(definitions: [WorkflowDefinition], knownActions: Set<String>) {
-        self.knownActions = knownActions
+    public init(definitions: [WorkflowDefinition], contracts: WorkflowContracts) {
+        self.contracts = contracts
         current = Dictionary(definitions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         versions = Mutex(Dictionary(definitions.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Loads every `*.yaml` in `directory`; all problems in all files are reported together.
-    public static func load(directory: String, knownActions: Set<String>) throws -> WorkflowCatalog {
+    public static func load(directory: String, contracts: WorkflowContracts) throws -> WorkflowCatalog {
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -29,7 +30,7 @@ public final class WorkflowCatalog: Sendable {
         for file in files {
             let path = (directory as NSString).appendingPathComponent(file)
             do {
-                let definition = try WorkflowDefinition.load(path: path, knownActions: knownActions)
+                let definition = try WorkflowDefinition.load(path: path, contracts: contracts)
                 if definitions.contains(where: { $0.name == definition.name }) {
                     problems.append(YAMLProblem(file: path, line: nil, path: "name", message: "another file already defines workflow \"\(definition.name)\""))
                 }
@@ -39,7 +40,7 @@ public final class WorkflowCatalog: Sendable {
             }
         }
         if !problems.isEmpty { throw YAMLProblems(problems: problems) }
-        return WorkflowCatalog(definitions: definitions, knownActions: knownActions)
+        return WorkflowCatalog(definitions: definitions, contracts: contracts)
     }
 
     public var names: [String] { current.keys.sorted() }
@@ -55,7 +56,7 @@ public final class WorkflowCatalog: Sendable {
         guard let source = try store.definitionSource(version: version) else {
             throw StepFailure.terminal("workflow definition version \(version) is not in the database")
         }
-        let definition = try WorkflowDefinition.parse(source: source, file: "definition \(version.prefix(12))", knownActions: knownActions)
+        let definition = try WorkflowDefinition.parse(source: source, file: "definition \(version.prefix(12))", contracts: contracts, recorded: true)
         versions.withLock { $0[version] = definition }
         return definition
     }

@@ -2,19 +2,27 @@ import Foundation
 import Yams
 
 extension WorkflowDefinition {
-    /// Loads a definition, refusing it with every problem (file, line, reason) if it is malformed or names an
-    /// action that `knownActions` does not contain.
-    public static func load(path: String, knownActions: Set<String>) throws -> WorkflowDefinition {
+    /// Loads a workflow file, refusing it with every problem (file, line, reason) if it is malformed or does
+    /// not fit the contract of the workflow it names.
+    public static func load(path: String, contracts: WorkflowContracts) throws -> WorkflowDefinition {
         let source: String
         do {
             source = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw YAMLProblems(problems: [YAMLProblem(file: path, line: nil, path: "", message: "cannot read the file")])
         }
-        return try parse(source: source, file: path, knownActions: knownActions)
+        return try parse(source: source, file: path, contracts: contracts)
     }
 
-    public static func parse(source: String, file: String, knownActions: Set<String>) throws(YAMLProblems) -> WorkflowDefinition {
+    /// Reads a workflow's policies: `name` names a contract in `contracts`, `steps` gives each of its steps'
+    /// policies in the contract's order, `compensation` each of its compensation steps' policies and range.
+    ///
+    /// `recorded` reads a definition a run was started under, from the database: one recorded before workflows
+    /// had contracts also names each step's `action` and `repeat`, which the contract now declares; they are
+    /// ignored there and refused anywhere else.
+    public static func parse(
+        source: String, file: String, contracts: WorkflowContracts, recorded: Bool = false
+    ) throws(YAMLProblems) -> WorkflowDefinition {
         let reader = YAMLReader(file: file)
         let root = YAMLPath()
         guard let node = reader.compose(source),
@@ -24,9 +32,13 @@ extension WorkflowDefinition {
             preconditionFailure("compose reported nothing but returned no mapping")
         }
         let name = reader.required("name", in: document).flatMap { reader.string($0, at: root.key("name")) }
-        if let name, name.range(of: #"^[a-z][a-z0-9-]{0,62}$"#, options: .regularExpression) == nil {
-            reader.report("\"\(name)\" must be lower-case letters, digits and hyphens, starting with a letter",
-                          at: root.key("name"), node: document["name"])
+        var contract: WorkflowContract?
+        if let name {
+            contract = contracts[name]
+            if contract == nil {
+                reader.report("this ferry has no workflow \"\(name)\" (it has: \(contracts.names.joined(separator: ", ")))",
+                              at: root.key("name"), node: document["name"])
+            }
         }
         let description = document["description"].flatMap { reader.string($0, at: root.key("description")) } ?? ""
 
@@ -35,40 +47,60 @@ extension WorkflowDefinition {
            let mapping = reader.mapping(node, at: root.key("defaults"), allowedKeys: ["retry", "poll", "timeout"]) {
             defaults = StepDefaults.read(mapping, reader: reader, inheriting: defaults)
         }
+        let legacyKeys: Set<String> = recorded ? ["action", "repeat"] : []
 
+        let stepKeys: Set<String> = ["name", "retry", "poll", "timeout"]
         var steps: [StepDefinition] = []
         if let node = reader.required("steps", in: document), let list = reader.sequence(node, at: root.key("steps")) {
-            if list.isEmpty { reader.report("a workflow needs at least one step", at: root.key("steps"), node: node) }
             for (index, stepNode) in list.enumerated() {
                 let path = root.key("steps").index(index)
-                let keys: Set<String> = ["name", "action", "retry", "poll", "timeout", "repeat"]
-                guard let mapping = reader.mapping(stepNode, at: path, allowedKeys: keys) else { continue }
-                if let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions) {
-                    if steps.contains(where: { $0.name == step.name }) {
-                        reader.report("\"\(step.name)\" is already the name of an earlier step", at: path.key("name"), node: mapping["name"])
-                    }
-                    steps.append(step)
+                guard let mapping = reader.mapping(stepNode, at: path, allowedKeys: stepKeys.union(legacyKeys)),
+                      let step = readStep(mapping, declared: contract.map { ($0.name, $0.steps) }, reader: reader, defaults: defaults)
+                else { continue }
+                if steps.contains(where: { $0.name == step.name }) {
+                    reader.report("\"\(step.name)\" is already the name of an earlier step", at: path.key("name"), node: mapping["name"])
                 }
+                steps.append(step)
+            }
+            // Checked once every entry named a declared step, so that each problem is reported once.
+            if let contract, steps.count == list.count, steps.map(\.name) != contract.steps.map(\.name) {
+                reader.report("must list the steps of workflow \(contract.name) in its order: \(contract.steps.map(\.name).joined(separator: ", "))",
+                              at: root.key("steps"), node: node)
             }
         }
         var compensation: [CompensationStep] = []
-        var compensationNames: Set<String> = []
+        var compensationNode: Node?
+        var everyCompensationStepNamed = true
+        var compensationNames: [String] = []
         if let node = document["compensation"], let list = reader.sequence(node, at: root.key("compensation")) {
+            compensationNode = node
             for (index, undoNode) in list.enumerated() {
                 let path = root.key("compensation").index(index)
-                let keys: Set<String> = ["name", "action", "retry", "poll", "timeout", "from", "through"]
-                guard let mapping = reader.mapping(undoNode, at: path, allowedKeys: keys) else { continue }
+                let keys: Set<String> = ["name", "retry", "poll", "timeout", "from", "through"]
+                guard let mapping = reader.mapping(undoNode, at: path, allowedKeys: keys.union(recorded ? ["action"] : [])) else {
+                    everyCompensationStepNamed = false
+                    continue
+                }
                 // The step and its range are read and checked apart, so that every problem of both is reported.
-                let step = readStep(mapping, reader: reader, defaults: defaults, knownActions: knownActions)
+                let step = readStep(mapping, declared: contract.map { ($0.name, $0.compensation) }, reader: reader, defaults: defaults)
                 if let name = step?.name {
-                    if steps.contains(where: { $0.name == name }) || compensationNames.contains(name) {
-                        reader.report("\"\(name)\" is already the name of a step", at: path.key("name"), node: mapping["name"])
+                    if compensationNames.contains(name) {
+                        reader.report("\"\(name)\" is already the name of a compensation step", at: path.key("name"), node: mapping["name"])
                     }
-                    compensationNames.insert(name)
+                    compensationNames.append(name)
+                } else {
+                    everyCompensationStepNamed = false
                 }
                 if let undo = readCompensation(mapping, step: step, steps: steps, reader: reader) {
                     compensation.append(undo)
                 }
+            }
+        }
+        if let contract, everyCompensationStepNamed {
+            let missing = contract.compensation.map(\.name).filter { !compensationNames.contains($0) }
+            if !missing.isEmpty {
+                reader.report("workflow \(contract.name) undoes what it made with \(missing.joined(separator: ", ")): give each its range (from, through) under compensation",
+                              at: root.key("compensation"), node: compensationNode ?? node)
             }
         }
         try reader.throwIfProblems()
@@ -78,8 +110,8 @@ extension WorkflowDefinition {
         )
     }
 
-    /// A compensation step: a step (name, action, policies; read by the caller) with the range of steps whose
-    /// stop it undoes. Both ends are checked, whatever is wrong with either or with the step.
+    /// A compensation step (its name and policies, read by the caller) with the range of steps whose stop it
+    /// undoes. Both ends are checked, whatever is wrong with either or with the step.
     private static func readCompensation(
         _ mapping: YAMLMapping, step: StepDefinition?, steps: [StepDefinition], reader: YAMLReader
     ) -> CompensationStep? {
@@ -105,33 +137,22 @@ extension WorkflowDefinition {
         return CompensationStep(step: step, from: steps[from].name, through: through.map { steps[$0].name })
     }
 
+    /// A step's policies; its name must be one the contract `declared` (workflow name, its steps) declares.
     private static func readStep(
-        _ mapping: YAMLMapping, reader: YAMLReader, defaults: StepDefaults, knownActions: Set<String>
+        _ mapping: YAMLMapping, declared: (workflow: String, steps: [ContractStep])?, reader: YAMLReader, defaults: StepDefaults
     ) -> StepDefinition? {
         let path = mapping.path
-        let name = reader.required("name", in: mapping).flatMap { reader.string($0, at: path.key("name")) }
-        if let name, name.range(of: #"^[a-z][a-z0-9_]{0,62}$"#, options: .regularExpression) == nil {
-            reader.report("\"\(name)\" must be lower-case letters, digits and underscores, starting with a letter",
-                          at: path.key("name"), node: mapping["name"])
-        }
-        let action = reader.required("action", in: mapping).flatMap { reader.string($0, at: path.key("action")) }
-        if let action, !knownActions.contains(action) {
-            reader.report("unknown action \"\(action)\" (known: \(knownActions.sorted().joined(separator: ", ")))",
-                          at: path.key("action"), node: mapping["action"])
-        }
         let settings = StepDefaults.read(mapping, reader: reader, inheriting: defaults)
-        var repeatCountInput: String?
-        if let node = mapping["repeat"], let text = reader.string(node, at: path.key("repeat")) {
-            if text.hasPrefix("input."), text.count > 6 {
-                repeatCountInput = String(text.dropFirst(6))
-            } else {
-                reader.report("\"\(text)\" must name an input field, as input.FIELD", at: path.key("repeat"), node: node)
-            }
+        guard let name = reader.required("name", in: mapping).flatMap({ reader.string($0, at: path.key("name")) }),
+              let declared
+        else { return nil }
+        guard let step = declared.steps.first(where: { $0.name == name }) else {
+            reader.report("\"\(name)\" is not a step of workflow \(declared.workflow) (it declares: \(declared.steps.map(\.name).joined(separator: ", ")))",
+                          at: path.key("name"), node: mapping["name"])
+            return nil
         }
-        guard let name, let action else { return nil }
         return StepDefinition(
-            name: name, action: action, retry: settings.retry, poll: settings.poll,
-            timeout: settings.timeout, repeatCountInput: repeatCountInput
+            name: name, retry: settings.retry, poll: settings.poll, timeout: settings.timeout, repeatCountInput: step.repeatCountInput
         )
     }
 }

@@ -20,8 +20,6 @@ public struct StepPollPolicy: Sendable, Equatable {
 
 public struct StepDefinition: Sendable, Equatable {
     public var name: String
-    /// The registered action that performs the step.
-    public var action: String
     public var retry: StepRetryPolicy
     public var poll: StepPollPolicy
     /// The step's whole time budget, polls and retries included; nil for none.
@@ -46,7 +44,8 @@ public struct CompensationStep: Sendable, Equatable {
     public var through: String?
 }
 
-/// A workflow as loaded from `workflows/NAME.yaml`.
+/// A workflow's steps with their policies, as loaded from `workflows/NAME.yaml` and checked against the
+/// workflow's contract (which binds each step to the code that performs it).
 public struct WorkflowDefinition: Sendable {
     public var name: String
     public var description: String

@@ -44,8 +44,9 @@ struct WorkflowOptions: ParsableArguments {
         return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[0]
     }
 
-    func catalog() throws -> WorkflowCatalog {
-        try WorkflowCatalog.load(directory: resolvedDirectory, knownActions: DRActions.names)
+    /// The workflow files, checked against `contracts` (by default, as declared, with no AWS access).
+    func catalog(contracts: WorkflowContracts = DRWorkflows.declared) throws -> WorkflowCatalog {
+        try WorkflowCatalog.load(directory: resolvedDirectory, contracts: contracts)
     }
 }
 

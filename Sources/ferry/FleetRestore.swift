@@ -101,14 +101,14 @@ struct FleetRestore {
     /// What became of a finished restore run, from its checkpoints.
     static func outcome(_ database: String, run: RunSummary, store: RunStore) throws -> Outcome {
         guard let runID = UUID(uuidString: run.id) else { throw FailureExit(message: "run id \(run.id) is not a UUID") }
-        let outputs = Dictionary(try store.checkpoints(runID: runID).map { ($0.stepName, $0.output) }, uniquingKeysWith: { $1 })
-        let restored = outputs["await_restore"]
-        let taken = outputs["choose_snapshot"]?["taken_at"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
+        let checkpoints = try store.checkpoints(runID: runID)
+        let restored = try checkpoints.output(of: RestoreWorkflow.awaitRestore)
+        let taken = try checkpoints.output(of: RestoreWorkflow.chooseSnapshot)?.takenAt
         return Outcome(
-            database: database, runId: run.id, status: run.status.rawValue, targetId: restored?["target_id"]?.stringValue,
-            endpoint: restored?["endpoint"]?.stringValue, dataTakenAt: taken,
+            database: database, runId: run.id, status: run.status.rawValue, targetId: restored?.targetID,
+            endpoint: restored?.endpoint, dataTakenAt: taken,
             dataAgeSeconds: taken.map { (run.finishedAt ?? Date()).timeIntervalSince($0).rounded() },
-            restoreSeconds: restored?["restore_seconds"]?.doubleValue, error: run.lastError)
+            restoreSeconds: restored?.restoreSeconds, error: run.lastError)
     }
 
     private func log(_ line: String) {

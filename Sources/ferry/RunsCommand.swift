@@ -39,9 +39,9 @@ struct RunsCommand: ParsableCommand {
                 guard let definition = catalog.definition(named: workflow) else {
                     throw FailureExit(message: "no workflow \"\(workflow)\" (known: \(catalog.names.joined(separator: ", ")))")
                 }
-                // A run whose input its actions cannot read could only fail later: refuse it now.
+                // A run whose input is not its workflow's input type could only fail later: refuse it now.
                 do {
-                    try DRActions.registry(aws: AWSContext.fromEnvironment()).validateInput(parsedInput, for: definition)
+                    try catalog.contracts.validateInput(parsedInput, for: definition)
                     _ = try definition.plan(input: parsedInput)
                 } catch {
                     throw FailureExit(message: "--input: \(error)")

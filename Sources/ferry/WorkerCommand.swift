@@ -36,16 +36,15 @@ struct WorkerCommand: ParsableCommand {
         FerryLogging.bootstrap()
         let logger = Logger(label: "ferry.worker")
         try reportingErrors {
-            let catalog = try workflows.catalog()
-            let actions: ActionRegistry
+            let catalog: WorkflowCatalog
             let tasks: [PeriodicTask]
             if config.config != nil || FileManager.default.fileExists(atPath: config.path) {
                 let runtime = try config.runtime()
-                actions = runtime.actionRegistry()
+                catalog = try workflows.catalog(contracts: runtime.workflowContracts())
                 tasks = DRServices.periodicTasks(runtime: runtime, catalog: catalog)
             } else {
                 logger.notice("no configuration file: schedules, alerts and RPO checks are off", metadata: ["path": "\(config.path)"])
-                actions = DRActions.registry(aws: AWSContext.fromEnvironment())
+                catalog = try workflows.catalog()
                 tasks = []
             }
             try worker.run(Worker(
@@ -53,7 +52,7 @@ struct WorkerCommand: ParsableCommand {
                     workerID: workerID ?? WorkerConfiguration.defaultWorkerID(), concurrency: concurrency,
                     leaseSeconds: leaseSeconds, databaseURL: database.resolvedURL
                 ),
-                catalog: catalog, actions: actions, logger: logger, periodicTasks: tasks
+                catalog: catalog, logger: logger, periodicTasks: tasks
             ))
         }
     }

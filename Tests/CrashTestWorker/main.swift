@@ -8,6 +8,7 @@
 // after_confirm:STEP kills it after a compensation step confirmed its effect in the ledger (before its checkpoint).
 import FerryEngine
 import FerryPostgres
+import FerryTestSupport
 import Foundation
 import Logging
 
@@ -22,9 +23,7 @@ let databaseURL = arguments[1]
     if ProcessInfo.processInfo.environment["FERRY_CRASH_POINT"] == point { kill(getpid(), SIGKILL) }
 }
 
-var actions = ActionRegistry()
-BuiltinActions.register(into: &actions)
-actions.register("test.effect", ClosureStepAction { context in
+let effect = ClosureStepAction { context in
     crash(if: "before_effect:\(context.stepName)")
     let connection = try PostgresConnection(connectionString: databaseURL, applicationName: "crash-test-effect")
     try connection.execute("""
@@ -33,10 +32,10 @@ actions.register("test.effect", ClosureStepAction { context in
         """)
     crash(if: "after_effect:\(context.stepName)")
     return .done(["step": .string(context.stepName)])
-})
-actions.register("test.wait_once", ClosureStepAction { context in
+}
+let waitOnce = ClosureStepAction { context in
     context.polls == 0 ? .notYet("waiting once") : .done(["polls": .number(Double(context.polls))])
-})
+}
 
 // The compensate-test workflow's actions.
 
@@ -49,7 +48,7 @@ actions.register("test.wait_once", ClosureStepAction { context in
 }
 
 /// Records its effect; fails terminally when input.fail_at names the step, waits when input.wait_at does.
-actions.register("test.step", ClosureStepAction { context in
+let step = ClosureStepAction { context in
     crash(if: "before_effect:\(context.stepName)")
     if context.input["fail_at"]?.stringValue == context.stepName {
         throw StepFailure.terminal("\(context.stepName) failed as the input asked")
@@ -58,21 +57,21 @@ actions.register("test.step", ClosureStepAction { context in
     try recordEffect(context, on: try PostgresConnection(connectionString: databaseURL, applicationName: "crash-test-effect"))
     crash(if: "after_effect:\(context.stepName)")
     return .done(["step": .string(context.stepName)])
-})
+}
 
 /// Takes a permit of input.semaphore (of input.permits, default 1), or waits in line for one.
-actions.register("test.hold_permit", ClosureStepAction { context in
+let holdPermit = ClosureStepAction { context in
     guard let semaphore = context.input["semaphore"]?.stringValue else { return .done(["permit": .null]) }
     let grant = try context.session.acquirePermit(of: semaphore, permits: context.input["permits"]?.intValue ?? 1)
     guard grant.acquired else {
         return .notYet("waiting for a permit of \(semaphore): \(grant.inUse) of \(grant.permits) in use")
     }
     return .done(["permit": .string(semaphore)])
-})
+}
 
 /// A compensation step: records its effect once through the effects ledger (intent, effect, confirmation),
 /// with how many permits the run held meanwhile. Fails terminally while crash_test_failing_steps names it.
-actions.register("test.undo", ClosureStepAction { context in
+let undo = ClosureStepAction { context in
     guard let stopped = context.compensation else {
         throw StepFailure.terminal("\(context.stepName) was performed while the run had not stopped")
     }
@@ -98,7 +97,7 @@ actions.register("test.undo", ClosureStepAction { context in
     try context.session.confirm(effect)
     crash(if: "after_confirm:\(context.stepName)")
     return .done(["undone": .string(context.stepName)])
-})
+}
 
 let handle = WorkerHandle()
 TerminationSignals.handle { _ in handle.stop() }
@@ -111,8 +110,9 @@ do {
     try handle.run(Worker(
         configuration: WorkerConfiguration(workerID: arguments[3], concurrency: 2, leaseSeconds: leaseSeconds,
                                            databaseURL: databaseURL, idleSeconds: 0.5),
-        catalog: try WorkflowCatalog.load(directory: arguments[2], knownActions: actions.names),
-        actions: actions, logger: Logger(label: "crash-test-worker")
+        catalog: try WorkflowCatalog.load(directory: arguments[2], contracts: CrashTestWorkflows.contracts(
+            effect: effect, waitOnce: waitOnce, step: step, holdPermit: holdPermit, undo: undo)),
+        logger: Logger(label: "crash-test-worker")
     ))
 } catch {
     FileHandle.standardError.write(Data("crash-test-worker: \(error)\n".utf8))

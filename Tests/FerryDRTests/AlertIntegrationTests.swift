@@ -83,7 +83,7 @@ struct AlertIntegrationTests {
             "Ferry RPO recovered: orders-\(sfx)",
         ])
         let breach = try #require(published.first { $0.subject == "Ferry RPO breached: orders-\(sfx)" }).message
-        let copyID = try BackupCycleInput(json: try fleet.store.runInput(id: run)).copyID
+        let copyID = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self).copyID
         #expect(breach.contains("objective of 1d2h") && breach.contains("\(copyID), is 1d3h"))
         #expect(breach.contains("ferry runs show \(run.lowercasedString)"))
         #expect(try AlertDelivery.deliverDue(on: fleet.connection) { _ in Issue.record("delivered twice") } == 0)

@@ -65,7 +65,7 @@ struct BackupCycleCrashTests {
         let summary = try #require(try fleet.status(run))
         #expect(summary.status == .succeeded, "\(summary.lastError ?? "")")
 
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
         #expect(try fleet.rds(fleet.primaryRegion).describeDBSnapshot(identifier: input.snapshotID) == nil)
         let kept = Set(try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual")).map(\.identifier))
         #expect(kept == [input.copyID, earlier[2]], "retention count 2 keeps this copy and the newest earlier one")

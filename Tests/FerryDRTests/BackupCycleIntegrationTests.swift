@@ -31,7 +31,7 @@ struct BackupCycleIntegrationTests {
         for (run, database) in zip(runs, protected) {
             let summary = try #require(try fleet.status(run))
             #expect(summary.status == .succeeded, "\(database.database.identifier): \(summary.lastError ?? "")")
-            let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+            let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
             let kind = database.database.kind
             let copy = try #require(try RDSSnapshots(rds: drRDS, kind: kind).describe(input.copyID))
             #expect(copy.status == "available")
@@ -75,7 +75,7 @@ struct BackupCycleIntegrationTests {
         #expect(try fleet.status(run)?.status == .succeeded)
 
         let remaining = Set(try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database)).map(\.identifier))
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
         let ferrys = remaining.filter { $0.hasPrefix("ferry-") }
         #expect(ferrys.count == 2, "count 2 keeps two of Ferry's snapshots: \(ferrys)")
         #expect(remaining.contains(input.copyID), "the newest, this cycle's copy, is kept")
@@ -146,7 +146,7 @@ struct BackupCycleIntegrationTests {
         for (run, database) in zip(runs, protected) {
             let summary = try #require(try fleet.status(run))
             #expect(summary.status == .succeeded, "\(database.database.identifier): \(summary.lastError ?? "")")
-            let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+            let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
             let copy = try #require(try RDSSnapshots(rds: drRDS, kind: database.database.kind).describe(input.copyID))
             if database.database.kind == .instance {
                 #expect(copy.encrypted && copy.kmsKeyID?.contains(fleet.drKey.keyID) == true, "encrypted under the DR key on the way")

@@ -32,7 +32,7 @@ struct CatalogTests {
         #expect(orders.point.kind == .instance && orders.point.drRegion == fleet.drRegion)
         #expect(orders.point.source.engine == "postgres" && orders.point.source.instanceClass == "db.t3.micro")
         #expect(orders.point.source.tags["team"] == "payments")
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: runs[protected.firstIndex { $0.database.kind == .instance }!]))
+        let input = try fleet.store.runInput(id: runs[protected.firstIndex { $0.database.kind == .instance }!]).decode(as: BackupCycleInput.self)
         #expect(orders.point.snapshotID == input.copyID)
         let billing = try #require(recorded.first { $0.point.database == "billing-\(sfx)" })
         #expect(billing.point.kind == .cluster && billing.point.source.engine == "aurora-postgresql")

@@ -40,7 +40,7 @@ struct CycleCompensationTests {
         #expect(summary.status == .failed)
         #expect(summary.lastError == "the ManualSnapshots quota of sa-east-1 is used up (1 of 1): delete manual snapshots there or ask AWS to raise it")
         #expect(summary.compensatedAt != nil, "what it made was undone")
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
         #expect(try fleet.rds(fleet.primaryRegion).describeDBSnapshot(identifier: input.snapshotID) == nil, "the primary snapshot is gone")
         #expect(try fleet.rds(fleet.drRegion).describeDBSnapshot(identifier: input.copyID) == nil, "no copy was made")
         let deletions = try fleet.connection.query("SELECT region, snapshot_id, reason, step_name FROM ferry.snapshot_deletions WHERE run_id = \(run)")
@@ -74,7 +74,7 @@ struct CycleCompensationTests {
             try fleet.emulator.advanceClock(seconds: 30, regions: [fleet.primaryRegion, fleet.drRegion])
             return try fleet.status(run).map { $0.stepIndex == 3 && $0.status == .waiting } ?? false
         }, "the run waits for its copy")
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
         #expect(try fleet.rds(fleet.drRegion).describeDBSnapshot(identifier: input.copyID)?.status != "available")
 
         let cancelled = try fleet.ferry(["runs", "cancel", run.lowercasedString, "--actor", "alice"], withConfig: false)

@@ -75,7 +75,7 @@ struct DRFixture {
         configPath = NSTemporaryDirectory() + "/ferry-\(suffix).yaml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         runtime = DRRuntime(config: try FerryConfig.load(path: configPath))
-        catalog = try WorkflowCatalog.load(directory: Self.workflows, knownActions: DRActions.names)
+        catalog = try WorkflowCatalog.load(directory: Self.workflows, contracts: DRWorkflows.declared)
     }
 
     func rds(_ region: String) throws -> RDSClient { try aws.rds(region: region) }

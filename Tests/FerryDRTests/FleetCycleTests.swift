@@ -134,7 +134,7 @@ struct FleetCycleTests {
         #expect(try fleet.runInEmulatedTime([run]))
         #expect(try fleet.status(run)?.status == .succeeded)
 
-        let input = try BackupCycleInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self)
         let remaining = try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual"))
             .filter { $0.status != "deleting" }.map(\.identifier)
         let kept = Set(remaining)

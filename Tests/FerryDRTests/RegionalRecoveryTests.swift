@@ -137,7 +137,7 @@ struct RegionalRecoveryTests {
             let run = try fleet.runtime.startBackupCycle(of: protected, scheduledFor: Date(timeIntervalSinceNow: -minutesAgo * 60),
                                                          store: fleet.store, catalog: fleet.catalog, actor: "test").runID
             #expect(try fleet.waitForRuns([run]))
-            copies.append(try BackupCycleInput(json: try fleet.store.runInput(id: run)).copyID)
+            copies.append(try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self).copyID)
         }
         _ = try fleet.rds(fleet.drRegion).deleteDBSnapshot(identifier: copies[1])
         let restored = try fleet.ferry(["restore", database, "--no-follow"])

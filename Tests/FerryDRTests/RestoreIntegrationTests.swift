@@ -49,7 +49,7 @@ struct RestoreIntegrationTests {
         let run = try #require(UUID(uuidString: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try fleet.waitForRuns([run]))
         #expect(try fleet.status(run)?.status == .succeeded)
-        let input = try RestoreInput(json: try fleet.store.runInput(id: run))
+        let input = try fleet.store.runInput(id: run).decode(as: RestoreInput.self)
         #expect(input.isDrill && input.targetID.hasPrefix("ferry-drill-"))
         #expect(try fleet.rds(DRFixture.dr).describeDBInstances().allSatisfy { $0.identifier != input.targetID }, "the drill instance is gone")
         let rto = try #require(try fleet.output(run, step: "notify")?["rto_seconds"])

@@ -27,7 +27,7 @@ struct StatusPlanIntegrationTests {
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let databases = document?["databases"] as? [[String: Any]] ?? []
         let orders = try #require(databases.first { $0["database"] as? String == "orders-\(sfx)" })
-        let copyID = try BackupCycleInput(json: try fleet.store.runInput(id: run)).copyID
+        let copyID = try fleet.store.runInput(id: run).decode(as: BackupCycleInput.self).copyID
         #expect(orders["kind"] as? String == "instance")
         #expect(orders["newest_snapshot_id"] as? String == copyID)
         #expect(orders["newest_snapshot_at"] is String)
@@ -79,9 +79,9 @@ struct StatusPlanIntegrationTests {
                                                               catalog: fleet.catalog, actor: "test").runID
         #expect(try fleet.waitForRuns([billingCycle]))
         #expect(try (ordersCycles + [billingCycle]).allSatisfy { try fleet.status($0)?.status == .succeeded })
-        let ordersCopies = try ordersCycles.map { try BackupCycleInput(json: try fleet.store.runInput(id: $0)).copyID }
+        let ordersCopies = try ordersCycles.map { try fleet.store.runInput(id: $0).decode(as: BackupCycleInput.self).copyID }
         #expect(ordersCopies[0] != ordersCopies[1])
-        let billingCopy = try BackupCycleInput(json: try fleet.store.runInput(id: billingCycle)).copyID
+        let billingCopy = try fleet.store.runInput(id: billingCycle).decode(as: BackupCycleInput.self).copyID
 
         let catalog = RestorePointCatalog(connection: fleet.connection)
         let drill = try fleet.runtime.startRestore(try fleet.runtime.restorePlan(of: orders, snapshotID: nil, catalog: catalog),

@@ -89,9 +89,9 @@ struct CommandLineTests {
             (["runs", "list", "--status", "sleeping"], "--status must be one of"),
             (["worker", "--concurrency", "0"], "--concurrency must be 1-256"),
             (["history", "--since", "yesterday"], "--since must be an ISO 8601 time"),
-            // Issue 12: an input the workflow's actions cannot read is refused before a run exists.
+            // Issue 12: an input that is not the workflow's input type is refused before a run exists.
             (["runs", "start", "backup-cycle", "--input", "{}"],
-             "--input: the input does not fit workflow \"backup-cycle\" (action dr.snapshot): the run's data has no valid \"database\""),
+             "--input: the input does not fit workflow \"backup-cycle\": \"database\" is missing"),
             (["runs", "start", "restore", "--input", #"{"database": "db1"}"#], "the input does not fit workflow \"restore\""),
         ]
         for (arguments, message) in cases {

@@ -6,7 +6,8 @@ import Testing
 
 /// Compensation steps as a workflow file declares them, and which a stop at each step performs.
 struct CompensationDefinitionTests {
-    let actions: Set<String> = ["noop.sleep"]
+    static let contracts = WorkflowContracts.declaring(
+        "undo", steps: ["a", "b", "c", "d"], compensation: ["undo_bc", "undo_all", "undo_d"], repeats: ["b": "n"])
 
     static let source = """
         name: undo
@@ -14,47 +15,42 @@ struct CompensationDefinitionTests {
           retry: {max_attempts: 4}
           timeout: 2h
         steps:
-          - {name: a, action: noop.sleep}
-          - {name: b, action: noop.sleep, repeat: input.n}
-          - {name: c, action: noop.sleep}
-          - {name: d, action: noop.sleep}
+          - {name: a}
+          - {name: b}
+          - {name: c}
+          - {name: d}
         compensation:
           - name: undo_bc
-            action: noop.sleep
             from: b
             through: c
             poll: {initial_interval: 1m, max_interval: 10m}
           - name: undo_all
-            action: noop.sleep
             from: a
           - name: undo_d
-            action: noop.sleep
             from: d
             through: d
             timeout: 6h
         """
 
     @Test func parsesRangesAndPoliciesInheritingTheDefaults() throws {
-        let definition = try WorkflowDefinition.parse(source: Self.source, file: "undo.yaml", knownActions: actions)
+        let definition = try WorkflowDefinition.parse(source: Self.source, file: "undo.yaml", contracts: Self.contracts)
         let retry = StepRetryPolicy(maxAttempts: 4, initialBackoff: 1, maxBackoff: 300, multiplier: 2)
         #expect(definition.compensation == [
-            CompensationStep(step: StepDefinition(name: "undo_bc", action: "noop.sleep", retry: retry,
+            CompensationStep(step: StepDefinition(name: "undo_bc", retry: retry,
                                                   poll: StepPollPolicy(initialInterval: 60, maxInterval: 600, multiplier: 2),
                                                   timeout: 7200, repeatCountInput: nil),
                              from: "b", through: "c"),
-            CompensationStep(step: StepDefinition(name: "undo_all", action: "noop.sleep", retry: retry, poll: .standard,
-                                                  timeout: 7200, repeatCountInput: nil),
+            CompensationStep(step: StepDefinition(name: "undo_all", retry: retry, poll: .standard, timeout: 7200, repeatCountInput: nil),
                              from: "a", through: nil),
-            CompensationStep(step: StepDefinition(name: "undo_d", action: "noop.sleep", retry: retry, poll: .standard,
-                                                  timeout: 21600, repeatCountInput: nil),
+            CompensationStep(step: StepDefinition(name: "undo_d", retry: retry, poll: .standard, timeout: 21600, repeatCountInput: nil),
                              from: "d", through: "d"),
         ])
         #expect(definition.steps.map(\.name) == ["a", "b", "c", "d"], "compensation steps are not steps of the plan")
     }
 
     @Test func aWorkflowWithoutCompensationHasNone() throws {
-        let definition = try WorkflowDefinition.parse(source: "name: plain\nsteps: [{name: a, action: noop.sleep}]\n",
-                                                      file: "plain.yaml", knownActions: actions)
+        let definition = try WorkflowDefinition.parse(source: "name: plain\nsteps: [{name: a}]\n",
+                                                      file: "plain.yaml", contracts: .declaring("plain", steps: ["a"]))
         #expect(definition.compensation.isEmpty)
         let plan = try definition.plan(input: [:])
         #expect(definition.compensatedStops(plan: plan) == [])
@@ -68,28 +64,27 @@ struct CompensationDefinitionTests {
         (1, [0: ["undo_all"], 1: ["undo_bc", "undo_all"], 2: ["undo_bc", "undo_all"], 3: ["undo_all", "undo_d"]]),
     ])
     func compensationPlanPerStop(repeats: Int, expected: [Int: [String]]) throws {
-        let definition = try WorkflowDefinition.parse(source: Self.source, file: "undo.yaml", knownActions: actions)
+        let definition = try WorkflowDefinition.parse(source: Self.source, file: "undo.yaml", contracts: Self.contracts)
         let plan = try definition.plan(input: ["n": .number(Double(repeats))])
         #expect(plan.count == expected.count)
         for stop in plan.indices {
             #expect(definition.compensationPlan(stoppedAt: stop, plan: plan).map(\.name) == expected[stop], "stopped at \(plan[stop].name)")
         }
         #expect(definition.compensatedStops(plan: plan) == Array(plan.indices))
-        #expect(definition.compensationPlan(stoppedAt: 0, plan: plan).map(\.definition.action) == ["noop.sleep"])
     }
 
     @Test func compensatedStopsAreTheStepsSomeRangeCovers() throws {
         let definition = try WorkflowDefinition.parse(source: """
             name: narrow
             steps:
-              - {name: a, action: noop.sleep}
-              - {name: b, action: noop.sleep, repeat: input.n}
-              - {name: c, action: noop.sleep}
-              - {name: d, action: noop.sleep}
+              - {name: a}
+              - {name: b}
+              - {name: c}
+              - {name: d}
             compensation:
-              - {name: undo_b, action: noop.sleep, from: b, through: b}
-              - {name: undo_c, action: noop.sleep, from: c, through: c}
-            """, file: "narrow.yaml", knownActions: actions)
+              - {name: undo_b, from: b, through: b}
+              - {name: undo_c, from: c, through: c}
+            """, file: "narrow.yaml", contracts: .declaring("narrow", steps: ["a", "b", "c", "d"], compensation: ["undo_b", "undo_c"], repeats: ["b": "n"]))
         let plan = try definition.plan(input: ["n": 3]) // a, b.1, b.2, b.3, c, d
         #expect(definition.compensatedStops(plan: plan) == [1, 2, 3, 4])
         #expect(definition.compensationPlan(stoppedAt: 0, plan: plan) == [])
@@ -102,37 +97,34 @@ struct CompensationDefinitionTests {
         let source = """
             name: bad
             steps:
-              - {name: a, action: noop.sleep}
-              - {name: b, action: noop.sleep}
+              - {name: a}
+              - {name: b}
             compensation:
               - name: a
-                action: noop.sleep
                 from: zzz
                 through: yyy
               - name: undo
-                action: nope.missing
                 from: b
                 through: a
               - name: undo
-                action: noop.sleep
                 through: b
                 repeat: input.n
               - just a string
             """
         #expect {
-            try WorkflowDefinition.parse(source: source, file: "bad.yaml", knownActions: actions)
+            try WorkflowDefinition.parse(source: source, file: "bad.yaml",
+                                         contracts: .declaring("bad", steps: ["a", "b"], compensation: ["undo"]))
         } throws: { error in
             let problems = "\(error)".split(separator: "\n").map(String.init)
             return problems == [
-                "bad.yaml:6: compensation[0].name: \"a\" is already the name of a step",
-                "bad.yaml:8: compensation[0].from: \"zzz\" is not a step of this workflow (steps: a, b)",
-                "bad.yaml:9: compensation[0].through: \"yyy\" is not a step of this workflow (steps: a, b)",
-                "bad.yaml:11: compensation[1].action: unknown action \"nope.missing\" (known: noop.sleep)",
-                "bad.yaml:13: compensation[1].through: must not come before \"from\" (b)",
-                "bad.yaml:14: compensation[2].name: \"undo\" is already the name of a step",
-                "bad.yaml:14: compensation[2]: missing required key \"from\"",
-                "bad.yaml:17: compensation[2].repeat: unknown key (expected one of: action, from, name, poll, retry, through, timeout)",
-                "bad.yaml:18: compensation[3]: expected a mapping, found the scalar \"just a string\"",
+                "bad.yaml:6: compensation[0].name: \"a\" is not a step of workflow bad (it declares: undo)",
+                "bad.yaml:7: compensation[0].from: \"zzz\" is not a step of this workflow (steps: a, b)",
+                "bad.yaml:8: compensation[0].through: \"yyy\" is not a step of this workflow (steps: a, b)",
+                "bad.yaml:11: compensation[1].through: must not come before \"from\" (b)",
+                "bad.yaml:12: compensation[2].name: \"undo\" is already the name of a compensation step",
+                "bad.yaml:12: compensation[2]: missing required key \"from\"",
+                "bad.yaml:14: compensation[2].repeat: unknown key (expected one of: from, name, poll, retry, through, timeout)",
+                "bad.yaml:15: compensation[3]: expected a mapping, found the scalar \"just a string\"",
             ]
         }
     }

@@ -14,9 +14,6 @@ struct EngineFixture {
         .appendingPathComponent("../../CrashTestWorker/workflows").standardized.path
     static let shippedWorkflows = URL(fileURLWithPath: #filePath)
         .appendingPathComponent("../../../workflows").standardized.path
-    static let knownActions: Set<String> = [
-        "noop.sleep", "test.effect", "test.wait_once", "test.step", "test.hold_permit", "test.undo",
-    ]
 
     init() throws {
         url = try TestDatabase.create()
@@ -29,10 +26,11 @@ struct EngineFixture {
             CREATE TABLE crash_test_failing_steps (step_name text PRIMARY KEY);
             """)
         store = RunStore(connection: connection)
-        let crash = try WorkflowCatalog.load(directory: Self.crashTestWorkflows, knownActions: Self.knownActions)
-        let noop = try WorkflowDefinition.load(path: Self.shippedWorkflows + "/noop.yaml", knownActions: Self.knownActions)
+        let contracts = CrashTestWorkflows.declared
+        let crash = try WorkflowCatalog.load(directory: Self.crashTestWorkflows, contracts: contracts)
+        let noop = try WorkflowDefinition.load(path: Self.shippedWorkflows + "/noop.yaml", contracts: contracts)
         catalog = WorkflowCatalog(definitions: [crash.definition(named: "crash-test")!, crash.definition(named: "compensate-test")!, noop],
-                                  knownActions: Self.knownActions)
+                                  contracts: contracts)
         try catalog.register(in: store)
     }
 
@@ -95,5 +93,16 @@ extension EngineFixture {
     /// The names of the run's events, oldest first.
     func eventKinds(_ run: UUID) throws -> [String] {
         try connection.query("SELECT kind FROM ferry.events WHERE run_id = \(run) ORDER BY id").map { try $0.decode("kind") }
+    }
+}
+
+extension WorkflowContracts {
+    /// One workflow's contract, for reading workflow files only: its steps by name (each in `repeats`
+    /// repeated by that input field) and its compensation steps, none of which may be performed.
+    static func declaring(_ name: String, steps: [String], compensation: [String] = [], repeats: [String: String] = [:]) -> WorkflowContracts {
+        let unperformed = ClosureStepAction { context in throw StepFailure.terminal("\(context.stepName) is declared only") }
+        return WorkflowContracts([WorkflowContract(
+            name, steps: steps.map { ContractStep($0, repeatCount: repeats[$0], unperformed) },
+            compensation: compensation.map { ContractStep($0, unperformed) })])
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 struct RunStateMachineTests {
     static let step = StepDefinition(
-        name: "copy", action: "dr.copy",
+        name: "copy",
         retry: StepRetryPolicy(maxAttempts: 3, initialBackoff: 2, maxBackoff: 10, multiplier: 2),
         poll: StepPollPolicy(initialInterval: 5, maxInterval: 60, multiplier: 3),
         timeout: 3600, repeatCountInput: nil

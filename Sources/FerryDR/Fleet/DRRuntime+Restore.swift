@@ -65,7 +65,7 @@ extension DRRuntime {
         _ plan: RestorePlan, targetID: String?, drill: Bool, store: RunStore, catalog: WorkflowCatalog,
         scheduleID: String? = nil, scheduledFor: Date? = nil, pool: (name: String, permits: Int)? = nil, actor: String
     ) throws -> StartOutcome {
-        let workflow = drill ? "drill" : "restore"
+        let workflow = drill ? RestoreWorkflow.drillName : RestoreWorkflow.restoreName
         guard let definition = catalog.definition(named: workflow) else { throw DRError(message: "no \(workflow) workflow is loaded") }
         let now = UTCMinute.truncate(scheduledFor ?? Date())
         let target = targetID ?? (drill ? RestoreInput.drillIdentifier(database: plan.database, at: now) : "\(plan.database)-dr")
@@ -79,7 +79,7 @@ extension DRRuntime {
             spec: plan.spec, problem: plan.problem, isDrill: drill, alertTopic: config.alertTopicARN.description,
             restorePool: pool?.name, restorePermits: pool?.permits)
         return try store.start(RunRequest(
-            definition: definition, input: try input.json,
+            definition: definition, input: try JSONValue(encoding: input),
             idempotencyKey: scheduleID.map { "\($0):\(UTCMinute.compact(now))" },
             concurrencyKey: drill ? "drill:\(plan.database)" : "restore:\(target)", scheduleID: scheduleID,
             scheduledFor: scheduleID == nil ? nil : now, actor: actor))

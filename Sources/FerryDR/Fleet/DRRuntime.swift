@@ -49,9 +49,9 @@ public struct DRRuntime: Sendable {
         return match
     }
 
-    /// Every action of the DR workflows, plus the engine's own, on this configuration's AWS access.
-    public func actionRegistry() -> ActionRegistry {
-        DRActions.registry(aws: aws)
+    /// The workflows a worker runs, calling AWS with this configuration's endpoints.
+    public func workflowContracts() -> WorkflowContracts {
+        DRWorkflows.contracts(aws: aws)
     }
 
     /// Starts the backup cycle of `protected` for the fire time `scheduledFor` (truncated to the minute).
@@ -61,11 +61,11 @@ public struct DRRuntime: Sendable {
         of protected: ProtectedDatabase, scheduledFor: Date, store: RunStore, catalog: WorkflowCatalog,
         scheduleID: String? = nil, actor: String
     ) throws -> StartOutcome {
-        guard let definition = catalog.definition(named: "backup-cycle") else { throw DRError(message: "no backup-cycle workflow is loaded") }
+        guard let definition = catalog.definition(named: BackupCycle.name) else { throw DRError(message: "no \(BackupCycle.name) workflow is loaded") }
         let minute = UTCMinute.truncate(scheduledFor)
         let input = BackupCycleInput(protected: protected, config: config, scheduledFor: minute)
         return try store.start(RunRequest(
-            definition: definition, input: input.json,
+            definition: definition, input: try JSONValue(encoding: input),
             idempotencyKey: "backup:\(protected.database.identifier):\(UTCMinute.compact(minute))",
             concurrencyKey: Self.backupConcurrencyKey(protected.database.identifier),
             scheduleID: scheduleID, scheduledFor: minute, actor: actor))

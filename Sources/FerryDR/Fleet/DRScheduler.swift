@@ -8,7 +8,7 @@ public struct ScheduleID: Sendable, Hashable, CustomStringConvertible {
         case backup
         case drill
 
-        public var workflow: String { self == .backup ? "backup-cycle" : "drill" }
+        public var workflow: String { self == .backup ? BackupCycle.name : RestoreWorkflow.drillName }
     }
 
     public var kind: Kind

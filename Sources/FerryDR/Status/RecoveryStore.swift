@@ -26,7 +26,7 @@ public struct RecoveryStore {
             FROM unnest(\(databases)::text[]) AS d (database)
             LEFT JOIN LATERAL (
                 SELECT r.id, r.status, r.started_at, r.finished_at, r.last_error FROM ferry.runs r
-                WHERE r.concurrency_key = 'backup:' || d.database AND r.workflow = 'backup-cycle'
+                WHERE r.concurrency_key = 'backup:' || d.database AND r.workflow = \(BackupCycle.name)
                 ORDER BY r.created_at DESC LIMIT 1
             ) last ON true
             LEFT JOIN LATERAL (
@@ -34,8 +34,8 @@ public struct RecoveryStore {
                     CASE WHEN jsonb_typeof(c.output->'restore_seconds') = 'number' THEN (c.output->>'restore_seconds')::float8 END
                         AS rto_seconds
                 FROM ferry.runs r
-                LEFT JOIN ferry.step_checkpoints c ON c.run_id = r.id AND c.step_name = 'await_restore'
-                WHERE r.concurrency_key = 'drill:' || d.database AND r.workflow = 'drill' AND r.status = 'succeeded'
+                LEFT JOIN ferry.step_checkpoints c ON c.run_id = r.id AND c.step_name = \(RestoreWorkflow.awaitRestore.name)
+                WHERE r.concurrency_key = 'drill:' || d.database AND r.workflow = \(RestoreWorkflow.drillName) AND r.status = 'succeeded'
                 ORDER BY r.finished_at DESC LIMIT 1
             ) drill ON true
             LEFT JOIN ferry.schedules s ON s.id = 'backup:' || d.database
@@ -91,7 +91,7 @@ public struct RecoveryStore {
             LEFT JOIN scheduled s ON s.database = k.database
             LEFT JOIN LATERAL (
                 SELECT r.input->>'kind' AS kind, (r.input->'source')::text AS source FROM ferry.runs r
-                WHERE r.concurrency_key = 'backup:' || k.database AND r.workflow = 'backup-cycle'
+                WHERE r.concurrency_key = 'backup:' || k.database AND r.workflow = \(BackupCycle.name)
                 ORDER BY r.created_at DESC LIMIT 1
             ) last ON p.database IS NULL
             ORDER BY k.database

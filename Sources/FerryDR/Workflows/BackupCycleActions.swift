@@ -2,32 +2,18 @@ import FerryAWS
 import FerryEngine
 import Foundation
 
-/// The steps of `workflows/backup-cycle.yaml`: snapshot → await_snapshot → copy → await_copy → cleanup,
-/// and its compensation steps discard_copy and discard_snapshot.
+/// The steps of the backup cycle (`BackupCycle`): snapshot → await_snapshot → copy → await_copy → cleanup,
+/// and its compensation steps discard_snapshot and discard_copy.
 ///
 /// Every step is idempotent across a crash before its checkpoint: names come from the run's input, so a
 /// step performed again finds what it already created (`…AlreadyExists` → described → checked to carry
 /// this run's `ferry:run-id` tag → success), and every deletion goes through the effects ledger
 /// (`SnapshotDeletion`), so it is recorded exactly once.
-struct BackupCycleActions {
+struct BackupCycleActions: Sendable {
     let aws: AWSContext
 
-    func register(into registry: inout ActionRegistry) {
-        registry.register("dr.snapshot", action(snapshot))
-        registry.register("dr.await_snapshot", action(awaitSnapshot))
-        registry.register("dr.copy", action(copy))
-        registry.register("dr.await_copy", action(awaitCopy))
-        registry.register("dr.cleanup", action(cleanup))
-        registry.register("dr.discard_copy", action(discardCopy))
-        registry.register("dr.discard_snapshot", action(discardSnapshot))
-    }
-
-    private func action(_ body: @escaping @Sendable (StepContext, BackupCycleInput) throws -> StepResult) -> ClosureStepAction {
-        ClosureStepAction { context in try body(context, try BackupCycleInput(json: context.input)) }
-    }
-
-    private func snapshots(_ input: BackupCycleInput, region: String) throws -> RDSSnapshots {
-        RDSSnapshots(rds: try aws.rds(region: region), kind: input.kind)
+    private func snapshots(_ input: BackupCycleInput, region: String, _ context: StepContext) throws -> RDSSnapshots {
+        RDSSnapshots(rds: try context.aws(aws).rds(region: region), kind: input.kind)
     }
 
     private func tags(_ input: BackupCycleInput, _ context: StepContext) throws -> [String: String] {
@@ -37,13 +23,13 @@ struct BackupCycleActions {
     }
 
     /// CreateDBSnapshot (or CreateDBClusterSnapshot) in the primary region, tagged as this run's.
-    func snapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        let primary = try snapshots(input, region: input.primaryRegion)
+    func snapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.SnapshotStarted> {
+        let primary = try snapshots(input, region: input.primaryRegion, context)
         do {
             let created = try primary.create(identifier: input.snapshotID, database: input.database, tags: try tags(input, context))
-            return .done(["snapshot_id": .string(created.identifier), "created": true])
+            return .done(BackupCycle.SnapshotStarted(snapshotID: created.identifier, created: true))
         } catch let error as AWSError where error.code == primary.alreadyExists {
-            return .done(["snapshot_id": .string(try ownSnapshot(input.snapshotID, in: primary, context).identifier), "created": false])
+            return .done(BackupCycle.SnapshotStarted(snapshotID: try ownSnapshot(input.snapshotID, in: primary, context).identifier, created: false))
         } catch let error as AWSError where error.code == primary.invalidDatabaseState {
             return .notYet("\(input.database) cannot be snapshotted in its current state: \(error.message)")
         } catch let error as AWSError where error.code == primary.databaseNotFound {
@@ -54,8 +40,8 @@ struct BackupCycleActions {
     }
 
     /// DescribeDBSnapshots until the primary snapshot is available.
-    func awaitSnapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        let primary = try snapshots(input, region: input.primaryRegion)
+    func awaitSnapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.SourceSnapshot> {
+        let primary = try snapshots(input, region: input.primaryRegion, context)
         guard let snapshot = try primary.describe(input.snapshotID) else {
             throw StepFailure.terminal("snapshot \(input.snapshotID) disappeared from \(input.primaryRegion) while it was being created")
         }
@@ -66,37 +52,33 @@ struct BackupCycleActions {
             throw StepFailure.terminal("snapshot \(input.snapshotID) ended as \(snapshot.status)")
         case .available:
             guard let arn = snapshot.arn else { throw StepFailure.terminal("snapshot \(input.snapshotID) has no ARN") }
-            var output: [String: JSONValue] = [
-                "snapshot_arn": .string(arn), "encrypted": .bool(snapshot.encrypted), "status_checks": .number(Double(context.polls + 1)),
-            ]
-            if let created = snapshot.createTime { output["snapshot_created_at"] = .string(ISO8601DateFormatter().string(from: created)) }
-            if let group = snapshot.optionGroupName { output["option_group"] = .string(group) }
-            return .done(.object(output))
+            return .done(BackupCycle.SourceSnapshot(snapshotARN: arn, encrypted: snapshot.encrypted, statusChecks: context.polls + 1,
+                                                    createdAt: snapshot.createTime, optionGroup: snapshot.optionGroupName))
         }
     }
 
     /// CopyDBSnapshot into the DR region, under its KMS key, with Ferry's tags (not CopyTags, which fails on
     /// `aws:` tags). Holds a permit of the copy pool of its kind (account, DR region) from before the call
     /// until the copy is available or the run ends; without a free permit the run waits in line, parked.
-    func copy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        let source = try SourceSnapshot(context.outputs["await_snapshot"])
-        let pool = try CopyPool(sourceARN: source.arn, drRegion: input.drRegion, kind: input.kind)
-        let grant = try context.session.acquirePermit(of: pool.name, permits: input.copySlots)
+    func copy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.CopyStarted> {
+        let source = try context.required(BackupCycle.awaitSnapshot)
+        let pool = try CopyPool(sourceARN: source.snapshotARN, drRegion: input.drRegion, kind: input.kind)
+        let grant = try context.session.acquirePermit(of: pool.name, permits: input.copySlots ?? CopySlots()[input.kind])
         guard grant.acquired else {
             return .notYet("waiting for a copy slot: \(grant.inUse) of \(grant.permits) \(input.kind.rawValue) snapshot copies into \(input.drRegion) are in progress")
         }
-        let dr = try snapshots(input, region: input.drRegion)
+        let dr = try snapshots(input, region: input.drRegion, context)
         // RDS refuses a KMS key for an unencrypted cluster snapshot; an instance snapshot is encrypted on the way.
         let kmsKey = input.kind == .cluster && !source.encrypted ? nil : input.kmsKey
         let optionGroup = source.optionGroup.flatMap { input.optionGroupMapping[$0] }
-        let output: JSONValue = ["copy_id": .string(input.copyID), "copy_pool": .string(pool.name), "encrypted": .bool(kmsKey != nil)]
+        let output = BackupCycle.CopyStarted(copyID: input.copyID, copyPool: pool.name, encrypted: kmsKey != nil)
         var tags = try tags(input, context)
         if let settings = input.source {
             // The restore point travels with the copy, so that the catalog can be rebuilt from the DR region.
             tags.merge(try RestorePointTags.tags(source: settings, takenAt: source.createdAt ?? input.scheduledFor, otherTags: tags.count)) { $1 }
         }
         do {
-            _ = try dr.copy(sourceARN: source.arn, target: input.copyID, kmsKeyID: kmsKey, tags: tags, optionGroupName: optionGroup)
+            _ = try dr.copy(sourceARN: source.snapshotARN, target: input.copyID, kmsKeyID: kmsKey, tags: tags, optionGroupName: optionGroup)
             return .done(output)
         } catch let error as AWSError where error.code == dr.alreadyExists {
             _ = try ownSnapshot(input.copyID, in: dr, context)
@@ -111,7 +93,7 @@ struct BackupCycleActions {
     /// `SnapshotQuotaExceeded` means either that the region's manual-snapshot quota is used up (a person must
     /// act: the step fails and alerts) or, for a copy, that too many copies are in progress into the region
     /// (other tools' copies: wait). Which one is read from the account's own numbers, never from the message.
-    private func refusal(_ error: AWSError, by snapshots: RDSSnapshots) throws -> StepResult {
+    private func refusal<Output>(_ error: AWSError, by snapshots: RDSSnapshots) throws -> StepOutcome<Output> {
         let region = snapshots.rds.region
         let quotaName = snapshots.manualSnapshotQuota
         guard let quota = try snapshots.rds.accountQuota(quotaName) else {
@@ -124,8 +106,8 @@ struct BackupCycleActions {
     }
 
     /// DescribeDBSnapshots in the DR region until the copy is available.
-    func awaitCopy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        let dr = try snapshots(input, region: input.drRegion)
+    func awaitCopy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.CopyArrived> {
+        let dr = try snapshots(input, region: input.drRegion, context)
         guard let copy = try dr.describe(input.copyID) else {
             throw StepFailure.terminal("copy \(input.copyID) disappeared from \(input.drRegion) while it was being copied")
         }
@@ -135,29 +117,24 @@ struct BackupCycleActions {
         case .failed:
             throw StepFailure.terminal("copy \(input.copyID) ended as \(copy.status)")
         case .available:
-            if let pool = context.outputs["copy"]?["copy_pool"]?.stringValue {
-                try context.session.releasePermit(of: pool)
-            }
-            var output: [String: JSONValue] = [
-                "copy_arn": .string(copy.arn ?? ""), "encrypted": .bool(copy.encrypted), "status_checks": .number(Double(context.polls + 1)),
-            ]
-            if let key = copy.kmsKeyID { output["kms_key_id"] = .string(key) }
+            try context.session.releasePermit(of: try context.required(BackupCycle.copy).copyPool)
+            var restorePoint: RestorePoint?
             if let settings = input.source, let arn = copy.arn {
-                let taken = try SourceSnapshot(context.outputs["await_snapshot"]).createdAt ?? input.scheduledFor
-                output["restore_point"] = try JSONValue(encoding: RestorePoint(
-                    database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID, snapshotARN: arn,
-                    takenAt: taken, runID: context.runID.lowercasedString, source: settings))
+                let taken = try context.required(BackupCycle.awaitSnapshot).createdAt ?? input.scheduledFor
+                restorePoint = RestorePoint(database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID,
+                                            snapshotARN: arn, takenAt: taken, runID: context.runID.lowercasedString, source: settings)
             }
-            return .done(.object(output))
+            return .done(BackupCycle.CopyArrived(copyARN: copy.arn ?? "", encrypted: copy.encrypted, statusChecks: context.polls + 1,
+                                                 kmsKeyID: copy.kmsKeyID, restorePoint: restorePoint))
         }
     }
 
     /// Deletes this run's primary snapshot, then applies the retention rule to Ferry's DR snapshots of the
     /// database. Only snapshots tagged as Ferry's own are ever deleted. Deletions an earlier attempt
     /// recorded but did not confirm (it died between the call and the ledger) are completed first.
-    func cleanup(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        let primary = try snapshots(input, region: input.primaryRegion)
-        let dr = try snapshots(input, region: input.drRegion)
+    func cleanup(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.CleanupDone> {
+        let primary = try snapshots(input, region: input.primaryRegion, context)
+        let dr = try snapshots(input, region: input.drRegion, context)
         let recorded = try context.session.effects(SnapshotDeletion.effect)
         for unfinished in recorded where unfinished.confirmedAt == nil {
             guard let deletion = SnapshotDeletion(unfinished) else { continue }
@@ -182,43 +159,42 @@ struct BackupCycleActions {
                 return .notYet("\(deletion.identifier) is \(status); deleting it once it can be")
             }
         }
-        let retentionDeleted: [JSONValue] = try context.session.effects(SnapshotDeletion.effect).compactMap(SnapshotDeletion.init)
+        let retentionDeleted = try context.session.effects(SnapshotDeletion.effect).compactMap(SnapshotDeletion.init)
             .filter { $0.region == input.drRegion }
-            .map { ["snapshot_id": .string($0.identifier), "reason": .string($0.reason)] }
-        return .done(["deleted_primary": .string(input.snapshotID), "retention_deleted": .array(retentionDeleted),
-                      "retention_kept": .number(Double(plan.keep.count))])
+            .map { BackupCycle.CleanupDone.Deleted(snapshotID: $0.identifier, reason: $0.reason) }
+        return .done(BackupCycle.CleanupDone(deletedPrimary: input.snapshotID, retentionDeleted: retentionDeleted, retentionKept: plan.keep.count))
     }
 
     /// Compensation, when a cycle stops between its copy and the copy's arrival: deletes the unfinished DR
     /// copy if this run made it. A copy still in progress cannot be deleted: the step waits until it ends
     /// (deleting the primary snapshot first, as discard_snapshot does, makes it fail sooner).
-    func discardCopy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        try discard(input.copyID, in: try snapshots(input, region: input.drRegion), context: context)
+    func discardCopy(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<Discarded> {
+        try discard(input.copyID, in: try snapshots(input, region: input.drRegion, context), context: context)
     }
 
     /// Compensation, when a cycle stops after it started its snapshot: deletes this run's primary snapshot.
-    func discardSnapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
-        try discard(input.snapshotID, in: try snapshots(input, region: input.primaryRegion), context: context)
+    func discardSnapshot(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<Discarded> {
+        try discard(input.snapshotID, in: try snapshots(input, region: input.primaryRegion, context), context: context)
     }
 
-    private func discard(_ identifier: String, in snapshots: RDSSnapshots, context: StepContext) throws -> StepResult {
+    private func discard(_ identifier: String, in snapshots: RDSSnapshots, context: StepContext) throws -> StepOutcome<Discarded> {
         let why = context.compensation.map { "undo: the cycle \($0.endsAs == .cancelled ? "was cancelled" : "failed")" } ?? "undo"
         var deletion = SnapshotDeletion(region: snapshots.rds.region, identifier: identifier, reason: why)
         // An attempt that died after recording the deletion (it was this run's then) is completed, not redone.
         if let recorded = try context.session.effects(SnapshotDeletion.effect).first(where: { $0.target == deletion.ledgerEntry.target }) {
-            if recorded.confirmedAt != nil { return .done(["discarded": .string(identifier)]) }
+            if recorded.confirmedAt != nil { return .done(.deleted(identifier)) }
             deletion = SnapshotDeletion(recorded) ?? deletion
         } else {
-            guard let snapshot = try snapshots.describe(identifier) else { return .done(["discarded": .null]) }
+            guard let snapshot = try snapshots.describe(identifier) else { return .done(.nothing) }
             guard snapshot.tags[FerryTags.runID] == context.runID.lowercasedString else {
                 // Another run's or a person's: never Ferry's to delete (it is why some cycles fail).
-                return .done(["discarded": .null, "kept": .string("\(identifier) was not made by this run")])
+                return .done(.kept("\(identifier) was not made by this run"))
             }
         }
         if case .notYet(let status) = try deletion.perform(in: snapshots, context: context) {
             return .notYet("\(identifier) is \(status); deleting it once it can be")
         }
-        return .done(["discarded": .string(identifier)])
+        return .done(.deleted(identifier))
     }
 
     /// The snapshot named `identifier`, which must carry this run's tag: Ferry never adopts another's.

@@ -2,38 +2,23 @@ import FerryAWS
 import FerryEngine
 import Foundation
 
-/// The steps of `workflows/restore.yaml` and `workflows/drill.yaml`: choose the DR snapshot, restore it in
-/// the DR region, wait until the database is available, (for a drill) delete it again, and notify.
-struct RestoreActions {
+/// The steps of the restore and the drill (`RestoreWorkflow`): choose the DR snapshot, restore it in the DR
+/// region, wait until the database is available, (for a drill) delete it again, and notify.
+struct RestoreActions: Sendable {
     let aws: AWSContext
-
-    func register(into registry: inout ActionRegistry) {
-        registry.register("dr.choose_snapshot", action(chooseSnapshot))
-        registry.register("dr.restore", action(restore))
-        registry.register("dr.await_restore", action(awaitRestore))
-        registry.register("dr.delete_restore", action(deleteRestore))
-        registry.register("dr.await_deleted", action(awaitDeleted))
-        registry.register("dr.notify_restore", action(notify))
-        registry.register("dr.discard_restore", action(discardRestore))
-    }
-
-    private func action(_ body: @escaping @Sendable (StepContext, RestoreInput) throws -> StepResult) -> ClosureStepAction {
-        ClosureStepAction { context in try body(context, try RestoreInput(json: context.input)) }
-    }
 
     /// The newest of the run's restore points that still exists and is available in the DR region (one
     /// deleted by hand is passed over): one DescribeDBSnapshots per restore point tried.
-    func chooseSnapshot(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+    func chooseSnapshot(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.ChosenSnapshot> {
         if let problem = input.problem { throw StepFailure.terminal(problem) }
-        let dr = RDSSnapshots(rds: try aws.rds(region: input.drRegion), kind: input.kind)
-        var passedOver: [JSONValue] = []
+        let dr = RDSSnapshots(rds: try context.aws(aws).rds(region: input.drRegion), kind: input.kind)
+        var passedOver: [String] = []
         for candidate in input.candidates {
             guard let snapshot = try dr.describe(candidate.snapshotID), snapshot.phase == .available else {
-                passedOver.append(.string(candidate.snapshotID))
+                passedOver.append(candidate.snapshotID)
                 continue
             }
-            return .done(["snapshot_id": .string(snapshot.identifier), "taken_at": .string(ISO8601DateFormatter().string(from: candidate.takenAt)),
-                          "passed_over": .array(passedOver)])
+            return .done(RestoreWorkflow.ChosenSnapshot(snapshotID: snapshot.identifier, takenAt: candidate.takenAt, passedOver: passedOver))
         }
         throw StepFailure.terminal("none of the \(input.candidates.count) restore points of \(input.database) exists and is available in \(input.drRegion) any more (\(input.candidates.map(\.snapshotID).joined(separator: ", ")))")
     }
@@ -42,14 +27,14 @@ struct RestoreActions {
     /// source's settings and the DR overrides (`RestoreSpec`), tagged as this run's; performed again after a
     /// crash it finds what it created. With a restore pool (`ferry restore --all`), it first waits for a
     /// permit of it, so that a fleet is restored so many at a time.
-    func restore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+    func restore(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.RestoreRequested> {
         if let pool = input.restorePool, let permits = input.restorePermits {
             let grant = try context.session.acquirePermit(of: pool, permits: permits)
             guard grant.acquired else { return .notYet("waiting for a restore slot: \(grant.inUse) of \(grant.permits) restores in progress") }
         }
         guard let spec = input.spec else { throw StepFailure.terminal(input.problem ?? "the run has no restore settings") }
-        let rds = try aws.rds(region: input.drRegion)
-        let snapshotID = try InputReader(context.outputs["choose_snapshot"] ?? [:]).string("snapshot_id")
+        let rds = try context.aws(aws).rds(region: input.drRegion)
+        let snapshotID = try context.required(RestoreWorkflow.chooseSnapshot).snapshotID
         let tags = spec.tags.merging([
             FerryTags.runID: context.runID.lowercasedString, FerryTags.sourceDatabase: input.database.lowercased(),
         ]) { $1 }.merging(input.isDrill ? [FerryTags.managed: FerryTags.managedValue] : [:]) { $1 }
@@ -93,14 +78,13 @@ struct RestoreActions {
                 }
             }
         }
-        return .done(["target_id": .string(input.targetID), "snapshot_id": .string(snapshotID),
-                      "requested_at": .string(ISO8601DateFormatter().string(from: Date()))])
+        return .done(RestoreWorkflow.RestoreRequested(targetID: input.targetID, snapshotID: snapshotID, requestedAt: Date()))
     }
 
     /// DescribeDBInstances (and DescribeDBClusters) until the restored database is available; records the
     /// measured restore time.
-    func awaitRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
-        let rds = try aws.rds(region: input.drRegion)
+    func awaitRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.Restored> {
+        let rds = try context.aws(aws).rds(region: input.drRegion)
         var restored: DBInstance?
         for instanceID in input.instanceIDs {
             guard let found = try instance(instanceID, rds) else {
@@ -125,37 +109,35 @@ struct RestoreActions {
             guard cluster.status == "available" else { return .notYet("cluster \(input.targetID) is \(cluster.status)") }
             endpoint = cluster.endpoint.map { "\($0):\(cluster.port ?? 0)" } ?? endpoint
         }
-        let requested = context.outputs["restore"]?["requested_at"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) }
-        var output: [String: JSONValue] = ["target_id": .string(input.targetID), "status_checks": .number(Double(context.polls + 1))]
-        if let endpoint { output["endpoint"] = .string(endpoint) }
-        if let requested { output["restore_seconds"] = .number(Date().timeIntervalSince(requested).rounded()) }
-        if let taken = context.outputs["choose_snapshot"]?["taken_at"] { output["data_taken_at"] = taken }
-        return .done(.object(output))
+        let requested = try context.required(RestoreWorkflow.restore).requestedAt
+        return .done(RestoreWorkflow.Restored(
+            targetID: input.targetID, statusChecks: context.polls + 1, endpoint: endpoint,
+            restoreSeconds: Date().timeIntervalSince(requested).rounded(), dataTakenAt: try context.required(RestoreWorkflow.chooseSnapshot).takenAt))
     }
 
     /// A drill's clean-up: asks RDS to delete the instances (and cluster) it restored, never anything without
     /// its tag; `await_deleted` waits until they are gone.
-    func deleteRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+    func deleteRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.DeleteRequested> {
         guard input.isDrill else { throw StepFailure.terminal("only a drill deletes what it restored") }
         _ = try removeRestored(input, context)
-        return .done(["deleted": .string(input.targetID)])
+        return .done(RestoreWorkflow.DeleteRequested(deleted: input.targetID))
     }
 
-    func awaitDeleted(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+    func awaitDeleted(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.Deleted> {
         if let remaining = try removeRestored(input, context) { return .notYet(remaining) }
-        return .done([:])
+        return .done(RestoreWorkflow.Deleted())
     }
 
     /// Compensation of a drill that stopped after its restore started: deletes the instances (and cluster)
     /// it restored, if they carry this run's tag, and waits until they are gone.
-    func discardRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
+    func discardRestore(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<Discarded> {
         guard input.isDrill else { throw StepFailure.terminal("only a drill deletes what it restored") }
         do {
             if let remaining = try removeRestored(input, context) { return .notYet(remaining) }
         } catch let notOurs as NotMadeByThisRun {
-            return .done(["kept": .string(notOurs.identifier)])
+            return .done(.kept(notOurs.identifier))
         }
-        return .done(["discarded": .string(input.targetID)])
+        return .done(.deleted(input.targetID))
     }
 
     private struct NotMadeByThisRun: Error {
@@ -166,7 +148,7 @@ struct RestoreActions {
     /// each only if it carries this run's tag; what RDS cannot delete in its state yet is asked again later.
     /// Returns what is still there, nil once everything is gone.
     private func removeRestored(_ input: RestoreInput, _ context: StepContext) throws -> String? {
-        let rds = try aws.rds(region: input.drRegion)
+        let rds = try context.aws(aws).rds(region: input.drRegion)
         let ours = context.runID.lowercasedString
         var remaining: [String] = []
         for instanceID in input.instanceIDs {
@@ -192,17 +174,17 @@ struct RestoreActions {
     }
 
     /// SNS Publish: the restore (or drill) is done, with where to connect and how long it took.
-    func notify(_ context: StepContext, _ input: RestoreInput) throws -> StepResult {
-        let restored = context.outputs["await_restore"] ?? [:]
-        let snapshot = context.outputs["choose_snapshot"]?["snapshot_id"]?.stringValue ?? "?"
-        let seconds = restored["restore_seconds"]?.doubleValue.map { DurationText.format($0) } ?? "unknown"
+    func notify(_ context: StepContext, _ input: RestoreInput) throws -> StepOutcome<RestoreWorkflow.Notified> {
+        let restored = try context.required(RestoreWorkflow.awaitRestore)
+        let snapshot = try context.required(RestoreWorkflow.chooseSnapshot).snapshotID
+        let seconds = restored.restoreSeconds.map { DurationText.format($0) } ?? "unknown"
         let message = input.isDrill
             ? "Ferry drill for \(input.database) succeeded: snapshot \(snapshot) restored in \(input.drRegion) as \(input.targetID) in \(seconds) (RTO), verified available, and deleted. Run \(context.runID.lowercasedString) (ferry runs show \(context.runID.lowercasedString))."
-            : "Ferry restored \(input.database) in \(input.drRegion) from snapshot \(snapshot) as \(input.targetID) in \(seconds); endpoint \(restored["endpoint"]?.stringValue ?? "unknown"). Run \(context.runID.lowercasedString) (ferry runs show \(context.runID.lowercasedString))."
+            : "Ferry restored \(input.database) in \(input.drRegion) from snapshot \(snapshot) as \(input.targetID) in \(seconds); endpoint \(restored.endpoint ?? "unknown"). Run \(context.runID.lowercasedString) (ferry runs show \(context.runID.lowercasedString))."
         let subject = input.isDrill ? "Ferry drill succeeded: \(input.database)" : "Ferry restore complete: \(input.database)"
         let topicRegion = (try? ARN(validating: input.alertTopic))?.region ?? input.drRegion
-        let messageID = try aws.sns(region: topicRegion).publish(topicARN: input.alertTopic, message: message, subject: subject)
-        return .done(["message_id": .string(messageID), "rto_seconds": restored["restore_seconds"] ?? .null])
+        let messageID = try context.aws(aws).sns(region: topicRegion).publish(topicARN: input.alertTopic, message: message, subject: subject)
+        return .done(RestoreWorkflow.Notified(messageID: messageID, rtoSeconds: restored.restoreSeconds))
     }
 
     private func instance(_ identifier: String, _ rds: RDSClient) throws -> DBInstance? {

@@ -1,4 +1,3 @@
-public import FerryEngine
 public import Foundation
 
 /// What a restore or drill run restores, and how; fixed when the run starts from the catalog and the
@@ -71,18 +70,6 @@ public struct RestoreInput: Sendable, Codable, Equatable {
     /// The temporary identifier of a drill: `ferry-drill-<db>-<yyyyMMddHHmm>`, within instance limits.
     public static func drillIdentifier(database: String, at date: Date) -> String {
         SnapshotNames(prefix: "ferry-drill", database: database, kind: .cluster, scheduledFor: date).source
-    }
-
-    public var json: JSONValue {
-        get throws { try JSONValue(encoding: self) }
-    }
-
-    public init(json: JSONValue) throws {
-        do {
-            self = try json.decode(as: RestoreInput.self)
-        } catch {
-            throw StepFailure.terminal("the run's input is not a restore's: \(error)")
-        }
     }
 
     /// The identifiers of the instances of a restored cluster: `<cluster>-1`, `<cluster>-2`, …

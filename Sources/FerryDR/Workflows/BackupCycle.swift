@@ -1,0 +1,127 @@
+public import FerryEngine
+public import Foundation
+
+/// The backup cycle's contract: its input, its steps and the output each records (field names are snake_case:
+/// `ferry runs show` prints them, the audit views and the catalog's trigger read them). `workflows/backup-cycle.yaml`
+/// gives their policies.
+public enum BackupCycle {
+    public static let name = "backup-cycle"
+
+    public static let snapshot = StepKey<SnapshotStarted>("snapshot")
+    public static let awaitSnapshot = StepKey<SourceSnapshot>("await_snapshot")
+    public static let copy = StepKey<CopyStarted>("copy")
+    public static let awaitCopy = StepKey<CopyArrived>("await_copy")
+    public static let cleanup = StepKey<CleanupDone>("cleanup")
+    /// Compensation: deletes the run's primary snapshot.
+    public static let discardSnapshot = StepKey<Discarded>("discard_snapshot")
+    /// Compensation: deletes the run's unfinished DR copy.
+    public static let discardCopy = StepKey<Discarded>("discard_copy")
+
+    /// What `snapshot` started.
+    public struct SnapshotStarted: Codable, Sendable {
+        public var snapshotID: String
+        /// false when an earlier attempt of this run had already created it.
+        public var created: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case snapshotID = "snapshot_id"
+            case created
+        }
+    }
+
+    /// The primary snapshot once available, which the copy needs.
+    public struct SourceSnapshot: Codable, Sendable {
+        public var snapshotARN: String
+        public var encrypted: Bool
+        public var statusChecks: Int
+        /// When the snapshot was taken: how old the data of its copy is.
+        public var createdAt: Date?
+        public var optionGroup: String?
+
+        enum CodingKeys: String, CodingKey {
+            case snapshotARN = "snapshot_arn"
+            case encrypted
+            case statusChecks = "status_checks"
+            case createdAt = "snapshot_created_at"
+            case optionGroup = "option_group"
+        }
+    }
+
+    /// What `copy` started, and the pool whose permit the run holds until the copy has arrived.
+    public struct CopyStarted: Codable, Sendable {
+        public var copyID: String
+        public var copyPool: String
+        public var encrypted: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case copyID = "copy_id"
+            case copyPool = "copy_pool"
+            case encrypted
+        }
+    }
+
+    /// The DR copy once available: the restore point the catalog records.
+    public struct CopyArrived: Codable, Sendable {
+        public var copyARN: String
+        public var encrypted: Bool
+        public var statusChecks: Int
+        public var kmsKeyID: String?
+        /// nil for runs started before Ferry recorded the source's settings.
+        public var restorePoint: RestorePoint?
+
+        enum CodingKeys: String, CodingKey {
+            case copyARN = "copy_arn"
+            case encrypted
+            case statusChecks = "status_checks"
+            case kmsKeyID = "kms_key_id"
+            case restorePoint = "restore_point"
+        }
+    }
+
+    /// What `cleanup` deleted and kept.
+    public struct CleanupDone: Codable, Sendable {
+        public struct Deleted: Codable, Sendable, Equatable {
+            public var snapshotID: String
+            public var reason: String
+
+            enum CodingKeys: String, CodingKey {
+                case snapshotID = "snapshot_id"
+                case reason
+            }
+        }
+
+        public var deletedPrimary: String
+        public var retentionDeleted: [Deleted]
+        public var retentionKept: Int
+
+        enum CodingKeys: String, CodingKey {
+            case deletedPrimary = "deleted_primary"
+            case retentionDeleted = "retention_deleted"
+            case retentionKept = "retention_kept"
+        }
+    }
+
+    static func contract(_ actions: BackupCycleActions) -> WorkflowContract {
+        let input = BackupCycleInput.self
+        return WorkflowContract(name, input: input, steps: [
+            .step(snapshot, input: input, actions.snapshot),
+            .step(awaitSnapshot, input: input, actions.awaitSnapshot),
+            .step(copy, input: input, actions.copy),
+            .step(awaitCopy, input: input, actions.awaitCopy),
+            .step(cleanup, input: input, actions.cleanup),
+        ], compensation: [
+            .step(discardSnapshot, input: input, actions.discardSnapshot),
+            .step(discardCopy, input: input, actions.discardCopy),
+        ])
+    }
+}
+
+/// What a compensation step did: deleted what its run made, or kept what was not its run's.
+public struct Discarded: Codable, Sendable, Equatable {
+    public var discarded: String?
+    public var kept: String?
+
+    public static func deleted(_ identifier: String) -> Discarded { Discarded(discarded: identifier, kept: nil) }
+    public static let nothing = Discarded(discarded: nil, kept: nil)
+    public static func kept(_ why: String) -> Discarded { Discarded(discarded: nil, kept: why) }
+}
