@@ -1,9 +1,12 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// Every target: `any` spelled out, imports internal unless re-exported on purpose, and a member usable only
+/// where its module is imported (so each target's imports, and the dependencies below, are all it uses).
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -24,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
+        // What every layer shares: SHA-256 and HMAC, the one backoff curve, Duration in seconds.
+        .target(name: "FerryPrimitives", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         .target(name: "FerryPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
         // The schema migrations in sql/, embedded in the binary so it knows the schema version it needs.
         .target(
@@ -37,17 +42,17 @@ let package = Package(
         ),
         .target(
             name: "FerryAWS",
-            dependencies: ["CCurl", "CCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCurl", "FerryPrimitives", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryPostgres", "FerrySchema", "CCrypto", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryPostgres", "FerrySchema", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FerryDR",
-            dependencies: ["FerryEngine", "FerryAWS", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryEngine", "FerryAWS", "FerryPostgres", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -73,12 +78,12 @@ let package = Package(
         .target(name: "FerryTestSupport", dependencies: ["FerryPostgres", "FerryEngine"], path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "FerryPostgresTests", dependencies: ["FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport"],
+            name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: [
                 "botocore_presigned_copy.py", "botocore_signer.py", "fake_metadata_server.py", "fault_proxy.py", "hostile_endpoint.py", "moto_with_auth.py",
             ], swiftSettings: strictSettings
         ),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
         // The real engine worker plus test actions that count their side effects, for the crash tests.
         .executableTarget(
             name: "FerryCrashTestWorker",
@@ -88,7 +93,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FerryDRTests", dependencies: ["FerryDR", "FerryTestSupport"],
+            name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerryTestSupport"],
             exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py"], swiftSettings: strictSettings
         ),
     ]

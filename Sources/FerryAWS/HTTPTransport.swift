@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import FerryPrimitives
 
 /// One HTTP exchange, as the clients build it.
 struct HTTPRequest: Sendable {
@@ -142,7 +143,7 @@ final class CurlTransport: HTTPTransport {
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        Int(duration.seconds * 1000)
     }
 
     /// Collects what libcurl hands to the write and header callbacks during one `perform`.

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import FerryPrimitives
 
 /// How a client retries retryable failures (throttling, 5xx, timeouts, connection failures): up to
 /// `maxAttempts` attempts with exponential backoff and full jitter, under a retry budget (a token bucket,
@@ -35,7 +36,7 @@ public struct RetryPolicy: Sendable {
 
     /// Full jitter: a uniform delay between zero and `min(maxDelay, baseDelay * 2^retry)`.
     func delay(beforeRetry retry: Int) -> Duration {
-        let ceiling = min(maxDelay.seconds, baseDelay.seconds * pow(2, Double(retry)))
+        let ceiling = Backoff.delay(initial: baseDelay.seconds, multiplier: 2, cap: maxDelay.seconds, step: retry)
         return .milliseconds(Int((random() * ceiling * 1000).rounded(.down)))
     }
 }
@@ -64,8 +65,4 @@ final class RetryBudget: Sendable {
     func refund(_ amount: Int) {
         tokens.withLock { $0 = min(capacity, $0 + amount) }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

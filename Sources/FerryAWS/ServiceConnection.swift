@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import FerryPrimitives
 
 /// Signs, sends and retries the requests of one service client in one region: the part every protocol
 /// (Query, JSON) shares. Owns one transport (one curl handle), so it is used by one thread at a time.

@@ -1,4 +1,5 @@
 public import Foundation
+import FerryPrimitives
 
 /// A request as SigV4 sees it. `path` is as it goes on the wire (already percent-encoded); query values
 /// are raw (the signer encodes them).
@@ -52,7 +53,7 @@ public struct SigV4Signer: Sendable {
             let lower = name.lowercased()
             return lower != "x-amz-date" && lower != "x-amz-security-token" && lower != "authorization"
         } + added
-        let (canonical, signedHeaderNames) = canonicalRequest(signed, payloadHash: Crypto.sha256Hex(request.body))
+        let (canonical, signedHeaderNames) = canonicalRequest(signed, payloadHash: SHA256.hexDigest(request.body))
         let signature = sign(canonical, timestamp: timestamp, secret: credentials.secretAccessKey)
         let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(timestamp)), "
             + "SignedHeaders=\(signedHeaderNames), Signature=\(signature)"
@@ -74,7 +75,7 @@ public struct SigV4Signer: Sendable {
             ("X-Amz-SignedHeaders", headerNames),
         ]
         if let token = credentials.sessionToken { presigned.query.append(("X-Amz-Security-Token", token)) }
-        let (canonical, _) = canonicalRequest(presigned, payloadHash: Crypto.sha256Hex([UInt8]()))
+        let (canonical, _) = canonicalRequest(presigned, payloadHash: SHA256.hexDigest([UInt8]()))
         let signature = sign(canonical, timestamp: timestamp, secret: credentials.secretAccessKey)
         return "\(scheme)://\(request.host)\(request.path)?\(presigned.encodedQuery)&X-Amz-Signature=\(signature)"
     }
@@ -139,13 +140,13 @@ public struct SigV4Signer: Sendable {
 
     func sign(_ canonicalRequest: String, timestamp: AmzDate, secret: String) -> String {
         let stringToSign = [
-            Self.algorithm, timestamp.full, scope(timestamp), Crypto.sha256Hex(Array(canonicalRequest.utf8)),
+            Self.algorithm, timestamp.full, scope(timestamp), SHA256.hexDigest(Array(canonicalRequest.utf8)),
         ].joined(separator: "\n")
-        var key = Crypto.hmacSHA256(key: Array("AWS4\(secret)".utf8), message: Array(timestamp.day.utf8))
+        var key = SHA256.hmac(key: Array("AWS4\(secret)".utf8), message: Array(timestamp.day.utf8))
         for part in [region, service, "aws4_request"] {
-            key = Crypto.hmacSHA256(key: key, message: Array(part.utf8))
+            key = SHA256.hmac(key: key, message: Array(part.utf8))
         }
-        return Crypto.hex(Crypto.hmacSHA256(key: key, message: Array(stringToSign.utf8)))
+        return SHA256.hex(SHA256.hmac(key: key, message: Array(stringToSign.utf8)))
     }
 }
 

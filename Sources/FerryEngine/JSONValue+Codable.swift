@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension JSONValue {
     /// The JSON of an `Encodable` value (dates as ISO 8601), for a run's input or a step's output.

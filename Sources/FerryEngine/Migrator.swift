@@ -1,5 +1,6 @@
 public import FerryPostgres
 import FerrySchema
+import FerryPrimitives
 
 public struct SchemaError: Error, CustomStringConvertible {
     public var message: String

@@ -1,5 +1,6 @@
 public import FerryPostgres
 import Foundation
+import Logging
 
 /// Work a worker process does besides performing steps — firing schedules, delivering alerts, checking
 /// recovery points. Each task runs on a thread of its own with its own database connection, every

@@ -1,3 +1,5 @@
+import FerryPrimitives
+
 /// The lifecycle of a run, as stored in `ferry.runs.status`.
 public enum RunStatus: String, Sendable, CaseIterable, Codable {
     case pending, running, waiting, succeeded, failed, cancelled
@@ -91,13 +93,13 @@ public enum RunStateMachine {
 
     /// Full jitter: uniformly random in [0, min(cap, initial × multiplier^(attempts-1))].
     public static func retryDelay(after failedAttempts: Int, policy: StepRetryPolicy, random: () -> Double) -> Double {
-        let ceiling = min(policy.maxBackoff, policy.initialBackoff * pow(policy.multiplier, Double(failedAttempts - 1)))
+        let ceiling = Backoff.delay(initial: policy.initialBackoff, multiplier: policy.multiplier, cap: policy.maxBackoff, step: failedAttempts - 1)
         return ceiling * random()
     }
 
     /// The poll interval grows to its cap; ±10% jitter keeps thousands of waiting runs from polling in step.
     public static func pollDelay(after polls: Int, policy: StepPollPolicy, random: () -> Double) -> Double {
-        let interval = min(policy.maxInterval, policy.initialInterval * pow(policy.multiplier, Double(polls - 1)))
+        let interval = Backoff.delay(initial: policy.initialInterval, multiplier: policy.multiplier, cap: policy.maxInterval, step: polls - 1)
         return interval * (0.9 + 0.2 * random())
     }
 }

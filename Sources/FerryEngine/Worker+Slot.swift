@@ -1,6 +1,8 @@
 import FerryPostgres
 import Foundation
 import Logging
+import Synchronization
+import FerryPrimitives
 
 extension Worker {
     /// One slot: claim a due run, perform it until it parks, finishes or the lease is lost; sleep when
@@ -26,7 +28,7 @@ extension Worker {
                 consecutiveFailures = 0
             } catch {
                 consecutiveFailures += 1
-                let delay = min(5, 0.1 * Double(1 << min(consecutiveFailures, 6)))
+                let delay = Backoff.delay(initial: 0.2, multiplier: 2, cap: 5, step: consecutiveFailures - 1)
                 logger.error("worker slot error; retrying", metadata: [
                     "slot": "\(slot)", "error": "\(error)", "retry_in_seconds": "\(delay)",
                 ])
@@ -190,12 +192,5 @@ extension Worker {
         } catch {
             return .failed(StepFailure(error))
         }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -2,6 +2,7 @@ import FerryPostgres
 import Foundation
 public import Logging
 import Synchronization
+import FerryPrimitives
 
 public struct WorkerConfiguration: Sendable {
     public var workerID: String

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import FerryPrimitives
 
 extension WorkflowDefinition {
     /// Loads a workflow file, refusing it with every problem (file, line, reason) if it is malformed or does

@@ -93,10 +93,11 @@ struct EscapingLogHandler: LogHandler {
         set { inner[metadataKey: key] = newValue.map(Self.escaping) }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        inner.log(level: level, message: "\(message.description.escapingControlCharacters)",
-                  metadata: metadata?.mapValues(Self.escaping), source: source, file: file, function: function, line: line)
+    func log(event: LogEvent) {
+        var escaped = event
+        escaped.message = "\(event.message.description.escapingControlCharacters)"
+        escaped.metadata = event.metadata?.mapValues(Self.escaping)
+        inner.log(event: escaped)
     }
 
     private static func escaping(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {

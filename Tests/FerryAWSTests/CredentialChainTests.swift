@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import FerryAWS
+import Logging
 
 /// The default chain against temporary files, explicit environments and a loopback stand-in for the
 /// metadata, container and STS endpoints. No test reaches the real instance metadata address.

@@ -4,6 +4,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryPostgres
 
 /// Workers SIGKILLed at random points of a fleet cycle: every database still ends with exactly one DR
 /// snapshot for the cycle and no leftover primary snapshot.

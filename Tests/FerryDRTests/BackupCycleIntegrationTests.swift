@@ -4,6 +4,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryPostgres
 
 /// The backup cycle end to end: `ferry worker` processes, real PostgreSQL, the moto server in two regions.
 @Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))

@@ -4,6 +4,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryPostgres
 
 /// Cycles and drills that stop leave nothing behind: their compensation steps delete what they made, and
 /// the audit views say so, once, even when a worker is killed in the middle.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import FerryDR
+import FerryAWS
 
 /// Checks of `deploy/`: the CloudFormation template passes cfn-lint, its IAM policy allows every AWS
 /// operation Ferry's clients send (and nothing else), the role, key and alert topic Ferry runs with are

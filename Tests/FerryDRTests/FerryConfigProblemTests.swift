@@ -1,5 +1,7 @@
 import Testing
 @testable import FerryDR
+import FerryEngine
+import Foundation
 
 @Suite struct FerryConfigProblemTests {
     static func problems(_ yaml: String) -> [String] {

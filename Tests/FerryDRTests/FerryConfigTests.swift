@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryAWS
 
 @Suite struct FerryConfigTests {
     static let exampleURL = URL(filePath: #filePath)

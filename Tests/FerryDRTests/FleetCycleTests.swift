@@ -4,6 +4,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryPostgres
 
 /// A fleet larger than a page and than AWS's copy limits, against the emulator modelling RDS in time mode:
 /// snapshots take 5 minutes and copies an hour of emulated time, two copies by another tool are in

@@ -4,6 +4,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryPostgres
 
 /// `ferry status` and `ferry plan` as operators run them, on a fleet in moto and a real PostgreSQL.
 @Suite(.enabled(if: DRFixture.isAvailable, "\(DRFixture.skipMessage)"))

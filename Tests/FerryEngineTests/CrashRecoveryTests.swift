@@ -106,17 +106,31 @@ struct CrashRecoveryTests {
         var generator = SystemRandomNumberGenerator()
         var workers: [Process] = []
         defer { workers.forEach { #expect(FerryProcess.stop($0)) } }
+        var killedHolding: Set<String> = []
         for round in 0..<6 {
-            let worker = try fixture.startCrashTestWorker(id: "random-\(round)", leaseSeconds: 1)
+            let id = "random-\(round)"
+            let worker = try fixture.startCrashTestWorker(id: id, leaseSeconds: 1)
             workers.append(worker)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4, using: &generator))
+            // Killed at a random moment once it holds runs: mid-step, mid-checkpoint, between runs.
+            _ = try FerryProcess.waitUntil(seconds: 30) { try fixture.scalar("SELECT count(*) FROM ferry.runs WHERE lease_owner = \(id)", as: Int.self)! > 0 }
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.3, using: &generator))
             kill(worker.processIdentifier, SIGKILL)
             worker.waitUntilExit()
+            if try fixture.scalar("SELECT count(*) FROM ferry.runs WHERE lease_owner = \(id) AND status = 'running'", as: Int.self)! > 0 {
+                killedHolding.insert(id)
+            }
         }
+        #expect(!killedHolding.isEmpty, "some worker died holding a run")
         workers.append(try fixture.startCrashTestWorker(id: "survivor-a", leaseSeconds: 1))
         workers.append(try fixture.startCrashTestWorker(id: "survivor-b", leaseSeconds: 1))
         try waitForAll(fixture, runs)
         try assertEveryStepOnce(fixture, runs: runs, effectSteps: 4)
+        // Every worker that died holding a run had it taken over once its lease expired.
+        let tookOverFrom = Set(try fixture.connection.query("""
+            SELECT DISTINCT detail->>'took_over_from' AS previous FROM ferry.events
+            WHERE kind = 'run.claimed' AND detail->>'took_over_from' IS NOT NULL AND run_id = ANY(\(runs.map(\.lowercasedString))::uuid[])
+            """).map { try $0.decode("previous", as: String.self) })
+        #expect(tookOverFrom.isSuperset(of: killedHolding), "taken over from \(tookOverFrom.sorted()); killed holding \(killedHolding.sorted())")
     }
 
     /// Three workers race on the same runs; each step completes once.
@@ -155,7 +169,11 @@ struct CrashRecoveryTests {
         defer { #expect(FerryProcess.stop(rescuer)) }
         #expect(try FerryProcess.waitUntil { try fixture.status(run) == .succeeded })
         kill(frozen.processIdentifier, SIGCONT)
-        Thread.sleep(forTimeInterval: 1) // let the thawed worker try its stale writes
+        // Thawed, it finishes the step it was in and checkpoints it under its old epoch: the write matches no row.
+        let frozenLog = NSTemporaryDirectory() + "/frozen.log"
+        #expect(try FerryProcess.waitUntil {
+            (try? String(contentsOfFile: frozenLog, encoding: .utf8))?.contains("lease lost") == true
+        }, "the thawed worker attempted its stale write and was refused")
         #expect(FerryProcess.stop(frozen))
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.step_checkpoints WHERE run_id = \(run)", as: Int.self) == 4)
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 4)

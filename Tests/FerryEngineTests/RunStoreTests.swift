@@ -101,13 +101,26 @@ struct RunStoreTests {
     @Test func schemaRefusesIllegalRows() throws {
         let fixture = try EngineFixture()
         let run = try fixture.start("noop")
-        // Running without a lease, succeeded before the last step, editing the audit log: all refused.
-        #expect(throws: PostgresError.self) { try fixture.connection.execute("UPDATE ferry.runs SET status = 'running' WHERE id = \(run)") }
-        #expect(throws: PostgresError.self) {
-            try fixture.connection.execute("UPDATE ferry.runs SET status = 'succeeded', next_wake_at = NULL, finished_at = now() WHERE id = \(run)")
+        // Running without a lease, succeeded before the last step, editing the audit log: each refused by the
+        // rule written for it (SQLSTATE and constraint), not by some other error.
+        func refusal(_ statement: PostgresQuery) -> (sqlState: String?, message: String)? {
+            do {
+                try fixture.connection.execute(statement)
+                return nil
+            } catch let error as PostgresError {
+                return (error.sqlState, error.message)
+            } catch {
+                return (nil, "\(error)")
+            }
         }
-        #expect(throws: PostgresError.self) { try fixture.connection.execute("DELETE FROM ferry.events") }
-        #expect(throws: PostgresError.self) { try fixture.connection.execute("UPDATE ferry.events SET actor = 'mallory'") }
+        let unleased = refusal("UPDATE ferry.runs SET status = 'running' WHERE id = \(run)")
+        #expect(unleased?.sqlState == "23514" && unleased?.message.contains("runs_lease_iff_running") == true, "\(String(describing: unleased))")
+        let early = refusal("UPDATE ferry.runs SET status = 'succeeded', next_wake_at = NULL, finished_at = now() WHERE id = \(run)")
+        #expect(early?.sqlState == "23514" && early?.message.contains("runs_succeeded_after_last_step") == true, "\(String(describing: early))")
+        for statement: PostgresQuery in ["DELETE FROM ferry.events", "UPDATE ferry.events SET actor = 'mallory'"] {
+            let edited = refusal(statement)
+            #expect(edited?.sqlState == "42501" && edited?.message.contains("ferry.events is append-only") == true, "\(String(describing: edited))")
+        }
     }
 
     @Test func migrationsAreIdempotentAndRefuseANewerSchema() throws {

@@ -1,5 +1,6 @@
 public import FerryPostgres
 import Foundation
+import FerryPrimitives
 
 /// Delivers the alert outbox: publishes each due alert and marks it delivered in the transaction that
 /// claimed it. Delivery is at least once: a worker that dies after a publish but before its commit leaves
@@ -7,7 +8,7 @@ import Foundation
 public enum AlertDelivery {
     /// The wait before the next attempt after `attempts` earlier failed ones: 30 s doubling up to an hour.
     public static func retryDelay(afterAttempts attempts: Int) -> Double {
-        min(3_600, 30 * pow(2, Double(min(attempts, 10))))
+        Backoff.delay(initial: 30, multiplier: 2, cap: 3_600, step: attempts)
     }
 
     /// Delivers up to `limit` due alerts with `publish` (SNS Publish in production), which throws if the

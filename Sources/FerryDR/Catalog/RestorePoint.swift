@@ -1,4 +1,4 @@
-public import FerryAWS
+import FerryAWS
 public import Foundation
 
 /// A DR snapshot a database can be restored from, with everything the restore needs: the catalog's unit

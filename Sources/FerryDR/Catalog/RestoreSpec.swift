@@ -1,5 +1,5 @@
 public import FerryAWS
-public import Foundation
+import Foundation
 
 /// The settings a restore gives the database it creates in the DR region: the source's, from its restore
 /// point, with the configured DR overrides on top. Resolved before the restore starts, so that a setting

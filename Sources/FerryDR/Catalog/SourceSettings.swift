@@ -1,5 +1,5 @@
 public import FerryAWS
-public import Foundation
+import Foundation
 
 /// What a restore needs to know of a protected database to reproduce it in the DR region, as discovery
 /// read it in the primary region when its backup cycle started. Recorded with every restore point, in

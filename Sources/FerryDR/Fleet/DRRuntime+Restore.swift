@@ -1,5 +1,6 @@
 public import FerryEngine
 public import Foundation
+import FerryAWS
 
 /// What a restore of one database will restore from, and how: read from the catalog of restore points and
 /// the configuration, never from the primary region.

@@ -1,6 +1,7 @@
 public import FerryEngine
 import Foundation
 import Synchronization
+import FerryAWS
 
 /// The DR work a `ferry worker` does besides performing steps. Every worker runs these; each is safe with
 /// any number of workers running it at once.

@@ -1,4 +1,5 @@
 public import Foundation
+import FerryPrimitives
 
 /// The last backup cycle of a database, whatever its outcome. JSON field names are snake_case.
 public struct CycleSummary: Sendable, Codable, Equatable {
@@ -140,7 +141,7 @@ extension DatabaseStatus {
     /// The status of `database` protected with `settings` (nil: no configuration entry matches it any more,
     /// so it has no RPO, and a next fire only from an active schedule row).
     public init(database: DiscoveredDatabase, settings: DatabaseSettings?, record: BackupRecord, now: Date) {
-        let rpo = settings?.recoveryPointObjective.map(Self.seconds)
+        let rpo = settings?.recoveryPointObjective?.seconds
         let age = record.newestSnapshotAt.map { now.timeIntervalSince($0) }
         let waited = age ?? record.protectedSince.map { now.timeIntervalSince($0) }
         self.database = database.identifier
@@ -157,9 +158,5 @@ extension DatabaseStatus {
         case .paused, .retired: nextFireAt = nil
         case nil: nextFireAt = settings?.schedule.nextFire(after: now)
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

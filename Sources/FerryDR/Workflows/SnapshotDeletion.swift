@@ -1,6 +1,7 @@
 import FerryAWS
 import FerryEngine
 import Foundation
+import Logging
 
 /// A snapshot Ferry deletes, as the effects ledger records it: effect `snapshot.delete`, target
 /// `region/identifier`, and the region, identifier and reason that `ferry.snapshot_deletions` shows.

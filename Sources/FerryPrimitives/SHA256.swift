@@ -1,8 +1,9 @@
 import CCrypto
 
-/// SHA-256 and HMAC-SHA256 from libcrypto, the two primitives SigV4 needs.
-enum Crypto {
-    static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
+/// SHA-256 and HMAC-SHA256 on OpenSSL's libcrypto: SigV4 signing, and the checksums of migrations and workflow
+/// definitions.
+public enum SHA256 {
+    public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         let input = Array(bytes)
         let ok = input.withUnsafeBufferPointer { buffer in
@@ -14,7 +15,13 @@ enum Crypto {
         return digest
     }
 
-    static func hmacSHA256(key: [UInt8], message: some Collection<UInt8>) -> [UInt8] {
+    /// The lower-case hex SHA-256 of `bytes`.
+    public static func hexDigest(_ bytes: some Collection<UInt8>) -> String { hex(digest(bytes)) }
+
+    /// The lower-case hex SHA-256 of the text's UTF-8 bytes.
+    public static func hexDigest(of text: String) -> String { hexDigest(text.utf8) }
+
+    public static func hmac(key: [UInt8], message: some Collection<UInt8>) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let input = Array(message)
@@ -32,7 +39,8 @@ enum Crypto {
         return Array(digest.prefix(Int(length)))
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    /// Lower-case hex.
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -42,6 +50,4 @@ enum Crypto {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    static func sha256Hex(_ bytes: some Collection<UInt8>) -> String { hex(sha256(bytes)) }
 }
