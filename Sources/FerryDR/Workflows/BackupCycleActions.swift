@@ -135,14 +135,20 @@ struct BackupCycleActions {
         case .failed:
             throw StepFailure.terminal("copy \(input.copyID) ended as \(copy.status)")
         case .available:
+            guard let arn = copy.arn, let created = copy.createTime else {
+                throw StepFailure.terminal("copy \(input.copyID) is available but RDS reports no ARN or creation time for it")
+            }
             if let pool = context.outputs["copy"]?["copy_pool"]?.stringValue {
                 try context.session.releasePermit(of: pool)
             }
+            // What proves the copy Ferry's later (sql/010): recorded with this checkpoint, never from tags.
             var output: [String: JSONValue] = [
-                "copy_arn": .string(copy.arn ?? ""), "encrypted": .bool(copy.encrypted), "status_checks": .number(Double(context.polls + 1)),
+                "dr_copy": try JSONValue(encoding: DRCopy(database: input.database, drRegion: input.drRegion, snapshotID: input.copyID,
+                                                          snapshotARN: arn, createdAt: created)),
+                "encrypted": .bool(copy.encrypted), "status_checks": .number(Double(context.polls + 1)),
             ]
             if let key = copy.kmsKeyID { output["kms_key_id"] = .string(key) }
-            if let settings = input.source, let arn = copy.arn {
+            if let settings = input.source {
                 let taken = try SourceSnapshot(context.outputs["await_snapshot"]).createdAt ?? input.scheduledFor
                 output["restore_point"] = try JSONValue(encoding: RestorePoint(
                     database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID, snapshotARN: arn,
@@ -153,8 +159,9 @@ struct BackupCycleActions {
     }
 
     /// Deletes this run's primary snapshot, then applies the retention rule to Ferry's DR snapshots of the
-    /// database. Only snapshots tagged as Ferry's own are ever deleted. Deletions an earlier attempt
-    /// recorded but did not confirm (it died between the call and the ledger) are completed first.
+    /// database. Only snapshots proven Ferry's by its own records (`SnapshotOwnership`) are ever deleted;
+    /// tags alone prove nothing. Deletions an earlier attempt recorded but did not confirm (it died between
+    /// the call and the ledger) are completed first.
     func cleanup(_ context: StepContext, _ input: BackupCycleInput) throws -> StepResult {
         let primary = try snapshots(input, region: input.primaryRegion)
         let dr = try snapshots(input, region: input.drRegion)
@@ -171,10 +178,9 @@ struct BackupCycleActions {
            case .notYet(let status) = try primaryDeletion.perform(in: primary, context: context) {
             return .notYet("\(input.snapshotID) is \(status); deleting it once it can be")
         }
-        let records = try dr.manualSnapshots(of: input.database).map {
-            SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
-        }
-        let plan = RetentionPlanner.plan(snapshots: records, database: input.database, rule: input.retention, now: Date())
+        let records = try dr.manualSnapshots(of: input.database).map(SnapshotRecord.init)
+        let ownership = try DRCopyLedger(connection: context.session.connection).ownership(of: records, database: input.database)
+        let plan = RetentionPlanner.plan(ownership.judge(records), database: input.database, rule: input.retention, now: Date())
         for decision in plan.delete {
             let deletion = SnapshotDeletion(region: input.drRegion, identifier: decision.snapshot.identifier,
                                             reason: "retention: \(decision.reason)")
@@ -182,11 +188,16 @@ struct BackupCycleActions {
                 return .notYet("\(deletion.identifier) is \(status); deleting it once it can be")
             }
         }
+        for decision in plan.keep where decision.reason == RetentionPlanner.notFerrys {
+            context.logger.warning("kept a snapshot that carries Ferry's tags but that no run of Ferry's made",
+                                   metadata: ["region": "\(input.drRegion)", "snapshot": "\(decision.snapshot.identifier)"])
+        }
         let retentionDeleted: [JSONValue] = try context.session.effects(SnapshotDeletion.effect).compactMap(SnapshotDeletion.init)
             .filter { $0.region == input.drRegion }
             .map { ["snapshot_id": .string($0.identifier), "reason": .string($0.reason)] }
+        let retentionKept: [JSONValue] = plan.keep.map { ["snapshot_id": .string($0.snapshot.identifier), "reason": .string($0.reason)] }
         return .done(["deleted_primary": .string(input.snapshotID), "retention_deleted": .array(retentionDeleted),
-                      "retention_kept": .number(Double(plan.keep.count))])
+                      "retention_kept": .array(retentionKept)])
     }
 
     /// Compensation, when a cycle stops between its copy and the copy's arrival: deletes the unfinished DR
