@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FerryDRTests", dependencies: ["FerryDR", "FerryTestSupport"],
+            name: "FerryDRTests", dependencies: ["FerryDR", "FerrySchema", "FerryTestSupport"],
             exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py"], swiftSettings: strictSettings
         ),
     ]

@@ -1,9 +1,10 @@
 import FerryAWS
-import FerryEngine
+@testable import FerryEngine
 import FerryPostgres
 import FerryTestSupport
 import Foundation
 import Testing
+import FerrySchema
 @testable import FerryDR
 
 /// Ownership by identity, end to end (issue 14): real cycles by `ferry worker`, an operator's copy made with
@@ -111,5 +112,92 @@ struct SnapshotOwnershipIntegrationTests {
         let fromTags = try Self.planned(fleet, database, databaseURL: emptyURL)
         #expect(fromTags.delete.isEmpty, "\(fromTags.delete)")
         #expect(fromTags.keep[third.copyID] == "not Ferry's (copied tags)")
+    }
+}
+
+/// The records that prove ownership (`ferry.dr_copies`): backfilled by migration 010 for the copies recorded
+/// before it, written by the worker role through checkpoints, never rewritten.
+@Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
+struct DRCopyLedgerTests {
+    /// Copies recorded before migration 010 (no creation time in their checkpoint) stay deletable, through a
+    /// window: the migration backfills them from the checkpoints of the time.
+    @Test func copiesRecordedBefore010AreBackfilledWithTheWindowTheyWereCreatedIn() throws {
+        let connection = try PostgresConnection(connectionString: try TestDatabase.create())
+        for migration in Schema.migrations where migration.version < 10 {
+            try connection.executeScript(unsafeSQL: migration.sql)
+            try connection.execute("""
+                INSERT INTO ferry.schema_migrations (version, name, checksum)
+                VALUES (\(migration.version), \(migration.name), \(SHA256.hexDigest(of: migration.sql)))
+                """)
+        }
+        // A cycle of that time: created two hours ago, its copy available an hour later.
+        let catalog = try WorkflowCatalog.load(directory: DRFixture.workflows, knownActions: DRActions.names)
+        let definition = try #require(catalog.definition(named: "backup-cycle"))
+        try RunStore(connection: connection).register(definition)
+        let run = UUID()
+        let arn = "arn:aws:rds:us-west-2:123456789012:snapshot:ferry-orders-202611250300"
+        try connection.execute("""
+            INSERT INTO ferry.runs (id, workflow, definition_version, input, status, step_count, step_index, created_by, created_at, started_at, finished_at)
+            VALUES (\(run), 'backup-cycle', \(definition.version),
+                '{"database": "orders", "dr_region": "us-west-2", "copy_id": "ferry-orders-202611250300"}',
+                'succeeded', 5, 5, 'scheduler', now() - interval '2 hours', now() - interval '2 hours', now() - interval '50 minutes')
+            """)
+        try connection.execute("""
+            INSERT INTO ferry.step_checkpoints (run_id, step_index, step_name, output, attempts, polls, started_at, finished_at, worker_id, lease_epoch)
+            VALUES (\(run), 3, 'await_copy', jsonb_build_object('copy_arn', \(arn)::text, 'encrypted', true, 'status_checks', 3), 1, 2,
+                now() - interval '90 minutes', now() - interval '1 hour', 'w', 1)
+            """)
+        #expect(try Migrator(connection: connection).migrate() == [10])
+
+        let copy = try #require(try DRCopyLedger(connection: connection).runs([run])[run]?.copy)
+        #expect(copy.snapshotARN == arn && copy.snapshotID == "ferry-orders-202611250300" && copy.database == "orders")
+        guard case .within(let window) = copy.created else {
+            Issue.record("a backfilled copy has a window, not a time: \(copy.created)")
+            return
+        }
+        let now = Date()
+        #expect(abs(window.lowerBound.timeIntervalSince(now.addingTimeInterval(-7_500))) < 60, "the run's creation less 5 minutes")
+        #expect(abs(window.upperBound.timeIntervalSince(now.addingTimeInterval(-3_300))) < 60, "the checkpoint's time plus 5 minutes")
+        let ownership = SnapshotOwnership(database: "orders", runs: try DRCopyLedger(connection: connection).runs([run]))
+        func snapshot(createdAt: Date) -> SnapshotRecord {
+            SnapshotRecord(identifier: "ferry-orders-202611250300", arn: arn, status: "available", createdAt: createdAt, tags: [
+                FerryTags.managed: "true", FerryTags.sourceDatabase: "orders", FerryTags.runID: run.lowercasedString,
+            ])
+        }
+        #expect(ownership.verdict(on: snapshot(createdAt: now.addingTimeInterval(-5_400))) == .ferrys, "made while its run copied it")
+        #expect(ownership.verdict(on: snapshot(createdAt: now)) == .copiedTags, "recreated by a person after the run recorded it")
+    }
+
+    /// The worker role records a cycle's copy through its checkpoint (the trigger runs as the worker) and
+    /// cannot rewrite or remove the record afterwards.
+    @Test func theWorkerRecordsCopiesThroughCheckpointsAndCannotRewriteThem() throws {
+        let url = try TestDatabase.create()
+        let connection = try PostgresConnection(connectionString: url)
+        try Migrator(connection: connection).migrate()
+        let catalog = try WorkflowCatalog.load(directory: DRFixture.workflows, knownActions: DRActions.names)
+        let definition = try #require(catalog.definition(named: "backup-cycle"))
+        try RunStore(connection: connection).register(definition)
+        let run = UUID()
+        try connection.execute("""
+            INSERT INTO ferry.runs (id, workflow, definition_version, status, step_count, step_index, created_by, started_at, finished_at)
+            VALUES (\(run), 'backup-cycle', \(definition.version), 'succeeded', 5, 5, 'test', now(), now())
+            """)
+        let role = try TestDatabase.createLoginRole(granted: "ferry_worker", databaseURL: url)
+        defer { #expect(throws: Never.self) { try TestDatabase.dropLoginRole(role.name, databaseURL: url) } }
+        let worker = try PostgresConnection(connectionString: role.url)
+        let created = Date(timeIntervalSince1970: 1_795_000_000.123_456)
+        let copy = DRCopy(database: "orders", drRegion: "us-west-2", snapshotID: "ferry-orders-1",
+                          snapshotARN: "arn:aws:rds:us-west-2:123456789012:snapshot:ferry-orders-1", createdAt: created)
+        try worker.execute("""
+            INSERT INTO ferry.step_checkpoints (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
+            VALUES (\(run), 3, 'await_copy', \(try JSONValue.object(["dr_copy": JSONValue(encoding: copy)]).jsonText)::jsonb, 1, 0, now(), 'w', 1)
+            """)
+        let recorded = try #require(try DRCopyLedger(connection: worker).runs([run])[run])
+        #expect(recorded == RecordedRun(finished: true, copy: RecordedCopy(
+            database: "orders", snapshotID: "ferry-orders-1", snapshotARN: copy.snapshotARN, created: .at(created))),
+            "recorded to the microsecond")
+        for statement in ["UPDATE ferry.dr_copies SET created_at = now()", "DELETE FROM ferry.dr_copies", "TRUNCATE ferry.dr_copies"] {
+            #expect(throws: PostgresError.self, "\(statement)") { try worker.executeScript(unsafeSQL: statement) }
+        }
     }
 }
