@@ -38,9 +38,11 @@ struct DRFixture {
     /// eu-north-1/eu-south-1, ap-east-1/me-south-1, ap-east-2/me-central-1 (BackupCycleCrashTests),
     /// eu-central-2/eu-south-2 (CatalogTests), ap-southeast-5/ap-southeast-6 and il-central-1/mx-central-1
     /// (RegionalRecoveryTests), ca-west-1/ap-southeast-4 (StatusPlanIntegrationTests), af-south-1
-    /// (FerryAWSTests), ap-northeast-3/ap-southeast-2 (SnapshotOwnershipIntegrationTests).
+    /// (FerryAWSTests), ap-northeast-3/ap-southeast-2 (SnapshotOwnershipIntegrationTests), ap-southeast-3/ap-south-2
+    /// (WorkerPolicyTests).
+    /// The alert topic lives in `topicRegion` (the shared primary region unless told otherwise).
     init(retentionCount: Int = 2, extraConfig: String = "", databases: String? = nil,
-         primary: String = Self.primary, dr: String = Self.dr) throws {
+         primary: String = Self.primary, dr: String = Self.dr, topicRegion: String = Self.primary) throws {
         primaryRegion = primary
         drRegion = dr
         databaseURL = try TestDatabase.create()
@@ -50,7 +52,7 @@ struct DRFixture {
         aws = AWSContext(credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "test")),
                          endpoints: EndpointResolver(overrides: ["rds": Self.endpoint!, "kms": Self.endpoint!, "sns": Self.endpoint!, "sts": Self.endpoint!]))
         drKey = try aws.kms(region: dr).createKey(description: "ferry dr \(suffix)")
-        topicARN = try aws.sns(region: Self.primary).createTopic(name: "ferry-alerts-\(suffix)")
+        topicARN = try aws.sns(region: topicRegion).createTopic(name: "ferry-alerts-\(suffix)")
         let endpoint = Self.endpoint!
         let yaml = """
             primary_region: \(primary)
