@@ -37,7 +37,8 @@ let package = Package(
             resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql"),
                         .embedInCode("004_audit_views.sql"), .embedInCode("005_semaphores.sql"),
                         .embedInCode("006_compensation.sql"), .embedInCode("007_step_effects.sql"),
-                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql")],
+                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql"),
+                        .embedInCode("010_snapshot_ownership.sql")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -93,7 +94,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerryTestSupport"],
+            name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerryPrimitives", "FerrySchema", "FerryTestSupport"],
             exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py"], swiftSettings: strictSettings
         ),
     ]

@@ -88,9 +88,9 @@ Control API, on the server's port, JSON in and out (`wsgi(app)` wraps moto's WSG
                                        or "regions": ["r", ...] only those; returns GET's. The clock otherwise
                                        follows real time.
   GET    /ferry-api/calls              {"<region>": {"<Action>": count}} for every RDS API call received,
-                                       refused ones of a down region included; the calls of other services
-                                       refused by a down region as "<service>:<Action>" (e.g. "kms:DescribeKey");
-                                       ?region=r for one region
+                                       refused ones of a down region included, and every call of another
+                                       service (KMS, SNS, STS, CloudWatch, …) as "<service>:<Action>" (e.g.
+                                       "kms:DescribeKey"): what a policy must allow; ?region=r for one region
   POST   /ferry-api/calls/reset        forgets the counts, of {"region": "r"} / {"regions": [...]} only if given
   POST   /ferry-api/kills              {"region", "action", "pid", "skip": n}: once the (n+1)th call of that
                                        action in that region has taken effect, and before it is answered,
@@ -111,6 +111,7 @@ in progress carry on; moto's /moto-api/reset does not reset the emulator's setti
 from __future__ import annotations
 
 import base64
+import io
 import binascii
 import json
 import math
@@ -578,8 +579,13 @@ class Emulator:
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
             path = environ.get("PATH_INFO", "")
             if path != "/ferry-api" and not path.startswith("/ferry-api/"):
-                if not path.startswith("/moto-api") and request_region(environ) in emulator.down:
-                    return emulator.refuse(environ, start_response)
+                if path.startswith("/moto-api"):
+                    return app(environ, start_response)
+                region, (service, action) = request_region(environ), call_of(environ)
+                if region in emulator.down:
+                    return emulator.refuse(environ, start_response, region, service, action)
+                if service != "rds":  # RDS calls are counted where moto has resolved them (call_action)
+                    emulator.count(region, f"{service}:{action}")
                 return app(environ, start_response)
             request = Request(environ)
             try:
@@ -592,14 +598,15 @@ class Emulator:
 
         return application
 
-    def refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """A call into a region that is down: counted, never shown to moto, and answered by closing the
-        connection without a response (a 503 ServiceUnavailable where the server offers no socket)."""
-        region, (service, action) = request_region(environ), call_of(environ)
+    def count(self, region: str, key: str) -> None:
         with self.lock:
             counts = self.calls.setdefault(region, {})
-            key = action if service == "rds" else f"{service}:{action}"
             counts[key] = counts.get(key, 0) + 1
+
+    def refuse(self, environ: dict[str, Any], start_response: Callable[..., Any], region: str, service: str, action: str) -> Any:
+        """A call into a region that is down: counted, never shown to moto, and answered by closing the
+        connection without a response (a 503 ServiceUnavailable where the server offers no socket)."""
+        self.count(region, action if service == "rds" else f"{service}:{action}")
         connection = environ.get("werkzeug.socket")
         if connection is not None:
             try:
@@ -703,18 +710,17 @@ def request_region(environ: dict[str, Any]) -> str:
 def call_of(environ: dict[str, Any]) -> tuple[str, str]:
     """(service, action) of an AWS request: the service of the SigV4 credential scope (else the host's first
     label); the action of a Query call (`Action` in the query string or form body) or of a JSON call
-    (X-Amz-Target). Reads the body, so that the client has sent it all before its connection is closed."""
+    (X-Amz-Target). Reads the body (so that the client has sent it all before a connection of a region that
+    is down is closed) and puts it back for moto."""
     stream = environ.get("wsgi.input")
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if stream is None:
-        body = b""
-    elif length > 0:
-        body = stream.read(length)
-    else:
-        body = stream.read() if environ.get("wsgi.input_terminated") else b""
+    body = b""
+    if stream is not None and (length > 0 or environ.get("wsgi.input_terminated")):
+        body = stream.read(length) if length > 0 else stream.read()
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
     scope = environ.get("HTTP_AUTHORIZATION", "").split(",")[0].split("/")
     service = scope[3] if len(scope) > 3 else environ.get("HTTP_HOST", "").split(".")[0] or "unknown"
     target = environ.get("HTTP_X_AMZ_TARGET", "")

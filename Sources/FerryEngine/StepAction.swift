@@ -1,3 +1,4 @@
+public import FerryPostgres
 public import Logging
 public import Foundation
 
@@ -120,6 +121,10 @@ public final class StepSession {
     public func effects(_ effect: String) throws -> [StepEffect] {
         try store.effects(effect, runID: fence.runID)
     }
+
+    /// The slot's connection, for an action's reads of Ferry's records (which DR copies backup cycles made,
+    /// say). Writes go through the fenced methods above, never through it.
+    public var connection: PostgresConnection { store.connection }
 }
 
 /// A registered Swift handler that performs a kind of step. It runs on a worker's own thread and may

@@ -19,9 +19,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let plan = try config.runtime().planCycle(databases: databases, now: Date()) {
-                try RecoveryStore(connection: try database.connect()).knownDatabases()
-            }
+            let plan = try config.runtime().planCycle(databases: databases, now: Date(), records: try database.connect())
             if json {
                 try Output.printJSON(plan)
                 return

@@ -42,13 +42,7 @@ struct BackupCycleCrashTests {
         try fleet.makeInstance(database, region: fleet.drRegion)
         let drRDS = try fleet.rds(fleet.drRegion)
         let earlier = (1...3).map { "ferry-\(database)-old\($0)" }
-        for identifier in earlier {
-            _ = try drRDS.createDBSnapshot(identifier: identifier, instanceIdentifier: database,
-                                           tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier"])
-        }
-        #expect(try FerryProcess.waitUntil(seconds: 10) {
-            try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database)).allSatisfy { $0.status == "available" }
-        })
+        try fleet.seedEarlierCycles(of: database, identifiers: earlier)
         let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
                                                      store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let doomed = try fleet.startWorkers(1, name: "doomed", withConfig: false)[0]

@@ -57,10 +57,7 @@ struct BackupCycleIntegrationTests {
         // Earlier Ferry copies in the DR region, someone's manual snapshot, and another database's Ferry snapshot.
         try fleet.makeInstance(database, region: DRFixture.dr)
         let drRDS = try fleet.rds(DRFixture.dr)
-        let ferryTags = [FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier"]
-        for index in 1...3 {
-            _ = try drRDS.createDBSnapshot(identifier: "ferry-\(database)-old\(index)", instanceIdentifier: database, tags: ferryTags)
-        }
+        try fleet.seedEarlierCycles(of: database, identifiers: (1...3).map { "ferry-\(database)-old\($0)" })
         _ = try drRDS.createDBSnapshot(identifier: "manual-\(database)", instanceIdentifier: database, tags: ["owner": "dba"])
         _ = try drRDS.createDBSnapshot(identifier: "other-\(database)", instanceIdentifier: database,
                                        tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: "someone-else"])

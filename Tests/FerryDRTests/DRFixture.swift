@@ -38,9 +38,11 @@ struct DRFixture {
     /// eu-north-1/eu-south-1, ap-east-1/me-south-1, ap-east-2/me-central-1 (BackupCycleCrashTests),
     /// eu-central-2/eu-south-2 (CatalogTests), ap-southeast-5/ap-southeast-6 and il-central-1/mx-central-1
     /// (RegionalRecoveryTests), ca-west-1/ap-southeast-4 (StatusPlanIntegrationTests), af-south-1
-    /// (FerryAWSTests).
+    /// (FerryAWSTests), ap-northeast-3/ap-southeast-2 (SnapshotOwnershipIntegrationTests), ap-southeast-3/ap-south-2
+    /// (WorkerPolicyTests).
+    /// The alert topic lives in `topicRegion` (the shared primary region unless told otherwise).
     init(retentionCount: Int = 2, extraConfig: String = "", databases: String? = nil,
-         primary: String = Self.primary, dr: String = Self.dr) throws {
+         primary: String = Self.primary, dr: String = Self.dr, topicRegion: String = Self.primary) throws {
         primaryRegion = primary
         drRegion = dr
         databaseURL = try TestDatabase.create()
@@ -50,7 +52,7 @@ struct DRFixture {
         aws = AWSContext(credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "test")),
                          endpoints: EndpointResolver(overrides: ["rds": Self.endpoint!, "kms": Self.endpoint!, "sns": Self.endpoint!, "sts": Self.endpoint!]))
         drKey = try aws.kms(region: dr).createKey(description: "ferry dr \(suffix)")
-        topicARN = try aws.sns(region: Self.primary).createTopic(name: "ferry-alerts-\(suffix)")
+        topicARN = try aws.sns(region: topicRegion).createTopic(name: "ferry-alerts-\(suffix)")
         let endpoint = Self.endpoint!
         let yaml = """
             primary_region: \(primary)
@@ -179,6 +181,46 @@ struct DRFixture {
         let result = try FerryProcess.run(["python3", script] + arguments, executable: "/usr/bin/env")
         guard result.status == 0 else { throw DRError(message: "sns_inbox.py \(arguments[0]): \(result.stderr)") }
         return result.stdout
+    }
+
+    /// Ferry's DR snapshots of the instance `database` from earlier cycles, as those cycles leave them: made in
+    /// the DR region (where the test made an instance of that name) with Ferry's tags naming a backup-cycle
+    /// run, and recorded by that run's await_copy checkpoint, whose `dr_copy` the trigger of sql/010 records
+    /// as a real cycle's does. `whileCreating` runs once they are all created (a time-mode region's clock is
+    /// advanced there). Far quicker than a real cycle per snapshot; SnapshotOwnershipIntegrationTests make
+    /// them with real cycles.
+    func seedEarlierCycles(of database: String, identifiers: [String], whileCreating: () throws -> Void = {}) throws {
+        let drRDS = try rds(drRegion)
+        let definition = try #require(catalog.definition(named: "backup-cycle"))
+        try store.register(definition)
+        let runs = Dictionary(uniqueKeysWithValues: identifiers.map { ($0, UUID()) })
+        for identifier in identifiers {
+            _ = try drRDS.createDBSnapshot(identifier: identifier, instanceIdentifier: database, tags: [
+                FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: runs[identifier]!.lowercasedString,
+            ])
+        }
+        try whileCreating()
+        var available: [DBSnapshot] = []
+        #expect(try FerryProcess.waitUntil(seconds: 30) {
+            available = try drRDS.describeDBSnapshots(DBSnapshotQuery(instanceIdentifier: database, snapshotType: "manual"))
+                .filter { runs[$0.identifier] != nil && $0.status == "available" }
+            return available.count == identifiers.count
+        }, "the earlier snapshots became available")
+        for snapshot in available {
+            let run = runs[snapshot.identifier]!
+            let copy = DRCopy(database: database, drRegion: drRegion, snapshotID: snapshot.identifier,
+                              snapshotARN: try #require(snapshot.arn), createdAt: try #require(snapshot.createTime))
+            try connection.transaction {
+                try connection.execute("""
+                    INSERT INTO ferry.runs (id, workflow, definition_version, status, step_count, step_index, created_by, started_at, finished_at)
+                    VALUES (\(run), 'backup-cycle', \(definition.version), 'succeeded', 5, 5, 'earlier cycle', now(), now())
+                    """)
+                try connection.execute("""
+                    INSERT INTO ferry.step_checkpoints (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
+                    VALUES (\(run), 3, 'await_copy', \(try JSONValue.object(["dr_copy": JSONValue(encoding: copy)]).jsonText)::jsonb, 1, 0, now(), 'earlier', 1)
+                    """)
+            }
+        }
     }
 
     func output(_ run: UUID, step: String) throws -> JSONValue? {

@@ -3,8 +3,8 @@ import Testing
 import FerryDR
 import FerryAWS
 
-/// Checks of `deploy/`: the CloudFormation template passes cfn-lint, its IAM policy allows every AWS
-/// operation Ferry's clients send (and nothing else), the role, key and alert topic Ferry runs with are
+/// Checks of `deploy/`: the CloudFormation template passes cfn-lint, its IAM policy scopes tagging, deletes
+/// and regions (WorkerPolicyTests compares its actions with the calls Ferry makes), the role, key and alert topic Ferry runs with are
 /// created by the DR region's stack (never the primary region's), and the compose and Kubernetes files parse
 /// and keep the properties the deployment relies on.
 ///
@@ -36,106 +36,75 @@ import FerryAWS
         #expect(result.status == 0, "cfn-lint \(templates.joined(separator: " ")):\n\(result.output)\(result.errors)")
     }
 
-    // MARK: - The IAM policy and the operations Ferry calls
-
-    /// Operations in `Sources/FerryAWS` that Ferry's workers and commands never send under the role the
-    /// template creates, with the reason. Everything else the clients can send must be allowed.
-    static let notForTheWorkerRole: [String: String] = [
-        "kms:CreateKey": "tests and the demo create a DR key on moto; in AWS the template creates it",
-        "sns:CreateTopic": "tests and the demo create the alert topic on moto; in AWS the template creates it",
-        "rds:CreateDBCluster": "tests create Aurora source clusters; a restore uses RestoreDBClusterFromSnapshot",
-        "sts:AssumeRole": "the credential chain assuming a profile's role_arn: allowed by the source identity's policy and the target's trust policy, not by this role",
-        "sts:AssumeRoleWithWebIdentity": "the credential chain's web identity (IRSA): unsigned, allowed by the role's trust policy (WorkerRole)",
-    ]
+    // MARK: - The IAM policy: scoping (the actions are compared with Ferry's calls in WorkerPolicyTests)
 
     /// Actions KMS checks when RDS uses a key on the caller's behalf (cross-region copies of encrypted
-    /// snapshots, restores): Ferry never calls them itself, the policy allows them through RDS only.
+    /// snapshots, restores): Ferry never calls KMS itself, the policy allows them through RDS only.
     static let usedThroughRDS: Set<String> = [
-        "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+        "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
     ]
 
-    /// The IAM service prefix of the operations a client file sends: the operation names are the same.
-    static func service(ofClientFile name: String) -> String? {
-        for (prefix, service) in [("RDSClient", "rds"), ("SNSClient", "sns"), ("STSClient", "sts"), ("KMSClient", "kms")]
-        where name.hasPrefix(prefix) { return service }
-        return nil
-    }
-
-    /// `service:Operation` for every `query.call("Op"`, `query.paginate("Op"` (Query API: RDS, SNS, STS)
-    /// and `json.call("Op"` (JSON 1.1: KMS, sent as `X-Amz-Target: TrentService.Op`) in Sources/FerryAWS.
-    static func operationsFerryAWSSends() throws -> [String: String] {
-        let folder = root.appending(path: "Sources/FerryAWS")
-        let pattern = try Regex(#"\b(?:query|json)\.(?:call|paginate)\(\s*"([A-Za-z0-9]+)""#)
-        var operations: [String: String] = [:]  // operation -> the file it was found in
-        for file in try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-        where file.pathExtension == "swift" {
-            let source = try String(contentsOf: file, encoding: .utf8)
-            let names = source.matches(of: pattern).map { String($0.output[1].substring!) }
-            guard !names.isEmpty else { continue }
-            guard let service = service(ofClientFile: file.lastPathComponent) else {
-                Issue.record("\(file.lastPathComponent) sends AWS operations but maps to no IAM service: extend DeployTests.service(ofClientFile:)")
-                continue
-            }
-            if service == "kms" {
-                #expect(source.contains(#"targetPrefix: "TrentService""#), "KMS operations are expected as TrentService.<Operation>")
-            }
-            for name in names { operations["\(service):\(name)"] = file.lastPathComponent }
-        }
-        return operations
-    }
-
+    /// What moto cannot check (it evaluates actions against `*` and skips conditions), read from the
+    /// template: tagging only on create and never of what already carries a run id, ferry:managed only on
+    /// snapshots and drills, deletes only of what carries it, each create, copy and restore in its region.
     @Test(.enabled(if: pythonWithYAML != nil || isCI, "python3 with PyYAML is not available; skipped outside CI"))
-    func theWorkerPolicyAllowsExactlyWhatFerryCalls() throws {
-        let operations = try Self.operationsFerryAWSSends()
-        // Guards against the pattern silently matching nothing after a refactoring.
-        for known in ["rds:CreateDBSnapshot", "rds:DescribeDBSnapshots", "rds:CopyDBClusterSnapshot", "kms:DescribeKey",
-                      "sns:Publish", "sts:GetCallerIdentity"] {
-            #expect(operations[known] != nil, "\(known) was not found in Sources/FerryAWS: is the call pattern still query/json.call?")
-        }
-        for excluded in Self.notForTheWorkerRole.keys.sorted() {
-            #expect(operations[excluded] != nil, "\(excluded) is no longer sent by Sources/FerryAWS: drop it from notForTheWorkerRole")
-        }
-
+    func thePolicyScopesTaggingDeletesAndRegions() throws {
         let statements = try Self.policyStatements()
-        let allowed = statements.filter { $0.effect == "Allow" }.flatMap(\.actions)
-        let needed = Set(operations.keys).subtracting(Self.notForTheWorkerRole.keys)
-        for operation in needed.sorted() {
-            #expect(allowed.contains { Self.action($0, matches: operation) },
-                    "\(operation) (sent by \(operations[operation]!)) is not allowed by WorkerPolicy in deploy/cloudformation/ferry.yaml")
+        func only(_ sid: String) throws -> Statement {
+            let matching = statements.filter { $0.sid == sid }
+            #expect(matching.count == 1, "one statement \(sid)")
+            return try #require(matching.first)
         }
-        let extra = Set(allowed).subtracting(needed).subtracting(Self.usedThroughRDS)
-        #expect(extra.isEmpty, "WorkerPolicy allows actions Ferry does not call: \(extra.sorted())")
-        #expect(!allowed.contains { $0.contains("*") && !Self.usedThroughRDS.contains($0) }, "no wildcard actions besides KMS's through RDS")
+        func conditionValue(_ statement: Statement, _ operator: String, _ key: String) -> Any? {
+            (statement.condition[`operator`] as? [String: Any])?[key]
+        }
+        // Tagging: Ferry never calls AddTagsToResource; RDS checks it for the tags of a create, copy or restore.
+        for statement in statements where statement.effect == "Allow" && statement.actions.contains(where: { Self.action($0, matches: "rds:AddTagsToResource") }) {
+            #expect(statement.actions == ["rds:AddTagsToResource"], "\(statement.sid) allows tagging with nothing else")
+            #expect(conditionValue(statement, "Null", "aws:RequestTag/\(FerryTags.runID)") as? String == "false",
+                    "\(statement.sid) tags only in requests that carry \(FerryTags.runID), as Ferry's creates do")
+            #expect(!statement.resources.contains("*"))
+        }
+        let retag = try only("NeverRetagWhatCarriesARunId")
+        #expect(retag.effect == "Deny" && retag.actions == ["rds:AddTagsToResource"] && retag.resources == ["*"])
+        #expect(conditionValue(retag, "Null", "aws:ResourceTag/\(FerryTags.runID)") as? String == "false")
+        let managed = try only("ManagedTagOnlyOnSnapshotsAndDrills")
+        #expect(managed.effect == "Deny" && managed.actions == ["rds:AddTagsToResource"] && managed.resources.isEmpty)
+        #expect(conditionValue(managed, "Null", "aws:RequestTag/\(FerryTags.managed)") as? String == "false")
+        #expect(managed.notResources.allSatisfy { $0.hasSuffix(":snapshot:*") || $0.hasSuffix(":cluster-snapshot:*") || $0.hasSuffix(":ferry-drill-*") },
+                "ferry:managed only on snapshots and drills: \(managed.notResources)")
 
-        // Deletes only of what Ferry made.
+        // Deletes only of what carries ferry:managed=true.
         let managedTag = "aws:ResourceTag/\(FerryTags.managed)"
         for statement in statements where statement.actions.contains(where: { $0.hasPrefix("rds:Delete") }) {
             #expect(statement.effect == "Allow")
-            let equals = (statement.condition["StringEquals"] as? [String: Any]) ?? [:]
-            #expect(equals[managedTag] as? String == FerryTags.managedValue,
+            #expect(conditionValue(statement, "StringEquals", managedTag) as? String == FerryTags.managedValue,
                     "statement \(statement.sid) deletes without the condition \(managedTag) = \(FerryTags.managedValue)")
         }
-        #expect(allowed.filter { $0.hasPrefix("rds:Delete") }.count == 4)
-        // KMS use other than DescribeKey only through RDS.
-        for statement in statements where statement.actions.contains(where: Self.usedThroughRDS.contains) {
-            let equals = (statement.condition["StringEquals"] as? [String: Any]) ?? [:]
-            #expect(equals["kms:ViaService"] != nil, "statement \(statement.sid) uses KMS keys without kms:ViaService")
-        }
-    }
 
-    @Test func theExcludedOperationsStayOutOfFerrysCommandsAndActions() throws {
-        // Test-only client methods: the DR actions and the CLI must not start using them unnoticed.
-        let methods = ["createKey(", "createTopic(", "createDBCluster("]
-        for folder in ["Sources/FerryDR", "Sources/ferry", "Sources/FerryEngine"] {
-            let enumerator = FileManager.default.enumerator(at: Self.root.appending(path: folder), includingPropertiesForKeys: nil)
-            while let file = enumerator?.nextObject() as? URL {
-                guard file.pathExtension == "swift" else { continue }
-                let source = try String(contentsOf: file, encoding: .utf8)
-                for method in methods {
-                    #expect(!source.contains(".\(method)"),
-                            "\(folder)/\(file.lastPathComponent) calls \(method)…): allow it in the template and drop it from DeployTests.notForTheWorkerRole")
-                }
+        // Each create, copy and restore in the region where it happens.
+        func requestedRegion(_ statement: Statement) -> [String: String]? {
+            conditionValue(statement, "StringEquals", "aws:RequestedRegion") as? [String: String]
+        }
+        for (sid, actions, region) in [
+            ("SnapshotInThePrimaryRegion", ["rds:CreateDBSnapshot", "rds:CreateDBClusterSnapshot"], "PrimaryRegion"),
+            ("CopyIntoTheDrRegion", ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"], "DrRegion"),
+            ("RestoreInTheDrRegion", ["rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBClusterFromSnapshot", "rds:CreateDBInstance"], "DrRegion"),
+        ] {
+            let statement = try only(sid)
+            #expect(Set(statement.actions) == Set(actions), "\(sid): \(statement.actions)")
+            #expect(requestedRegion(statement) == ["Ref": region], "\(sid) is called in \(region) only")
+            for action in actions {
+                #expect(statements.filter { $0.effect == "Allow" && $0.actions.contains(action) }.map(\.sid) == [sid], "\(action) only in \(sid)")
             }
+        }
+        #expect(try only("SnapshotInThePrimaryRegion").resources.allSatisfy { $0.contains("${PrimaryRegion}") })
+        #expect(try only("RestoreInTheDrRegion").resources.allSatisfy { $0.contains("${DrRegion}") })
+
+        // KMS only through RDS.
+        for statement in statements where statement.actions.contains(where: { $0.hasPrefix("kms:") }) {
+            #expect(statement.actions.allSatisfy(Self.usedThroughRDS.contains), "\(statement.sid): \(statement.actions)")
+            #expect(conditionValue(statement, "StringEquals", "kms:ViaService") != nil, "statement \(statement.sid) uses KMS keys without kms:ViaService")
         }
     }
 
@@ -162,6 +131,9 @@ import FerryAWS
         var sid: String
         var effect: String
         var actions: [String]
+        /// `Resource` and `NotResource`, each ARN as its !Sub template.
+        var resources: [String]
+        var notResources: [String]
         var condition: [String: Any]
     }
 
@@ -173,16 +145,21 @@ import FerryAWS
             policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
             assert len(policies) == 1, f"expected one AWS::IAM::ManagedPolicy, found {len(policies)}"
             statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+            def listed(value):
+                values = value if isinstance(value, list) else [] if value is None else [value]
+                return [v["Fn::Sub"] if isinstance(v, dict) else v for v in values]
             print(json.dumps([{
                 "sid": s.get("Sid", "?"), "effect": s["Effect"],
                 "actions": s["Action"] if isinstance(s["Action"], list) else [s["Action"]],
+                "resources": listed(s.get("Resource")), "not_resources": listed(s.get("NotResource")),
                 "condition": s.get("Condition", {}),
             } for s in statements]))
             """#, [template.path])
         let list = try #require(json as? [[String: Any]])
         return list.map {
             Statement(sid: $0["sid"] as? String ?? "?", effect: $0["effect"] as? String ?? "",
-                      actions: $0["actions"] as? [String] ?? [], condition: $0["condition"] as? [String: Any] ?? [:])
+                      actions: $0["actions"] as? [String] ?? [], resources: $0["resources"] as? [String] ?? [],
+                      notResources: $0["not_resources"] as? [String] ?? [], condition: $0["condition"] as? [String: Any] ?? [:])
         }
     }
 

@@ -122,12 +122,9 @@ struct FleetCycleTests {
         try fleet.makeInstance(database, region: fleet.drRegion)
         let drRDS = try fleet.rds(fleet.drRegion)
         let earlier = (1...130).map { String(format: "ferry-\(database)-old%03d", $0) }
-        for identifier in earlier {
-            _ = try drRDS.createDBSnapshot(identifier: identifier, instanceIdentifier: database, tags: [
-                FerryTags.managed: "true", FerryTags.sourceDatabase: database, FerryTags.runID: "earlier",
-            ])
+        try fleet.seedEarlierCycles(of: database, identifiers: earlier) {
+            try fleet.emulator.advanceClock(seconds: 61, regions: [fleet.primaryRegion, fleet.drRegion])
         }
-        try fleet.emulator.advanceClock(seconds: 61, regions: [fleet.primaryRegion, fleet.drRegion])
         let run = try fleet.runtime.startBackupCycle(of: try fleet.runtime.protectedDatabase(database), scheduledFor: Date(),
                                                      store: fleet.store, catalog: fleet.catalog, actor: "test").runID
         let worker = try fleet.startWorkers(1, withConfig: false)[0]

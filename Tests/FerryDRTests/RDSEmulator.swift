@@ -31,7 +31,12 @@ struct RDSEmulator {
         _ = try request("POST", "/ferry-api/kills", body: ["region": region, "action": action, "pid": Int(pid), "skip": skip])
     }
 
-    /// RDS calls received, by region and action.
+    /// Forgets the calls received in `regions`.
+    func resetCalls(regions: [String]) throws {
+        _ = try request("POST", "/ferry-api/calls/reset", body: ["regions": regions])
+    }
+
+    /// Calls received, by region and action: RDS actions by name, other services' as `service:Action`.
     func calls() throws -> [String: [String: Int]] {
         let data = try request("GET", "/ferry-api/calls", body: nil)
         return try JSONDecoder().decode([String: [String: Int]].self, from: data)

@@ -5,17 +5,17 @@ import Testing
 @Suite struct RetentionPlannerTests {
     static let now = utc("2026-11-25T13:00Z")
 
-    /// A Ferry snapshot of orders-db created `daysAgo` days before now.
-    static func ferry(_ daysAgo: Int, status: String = "available", database: String = "orders-db") -> SnapshotRecord {
+    /// A snapshot of orders-db, proven Ferry's, created `daysAgo` days before now.
+    static func ferry(_ daysAgo: Int, status: String = "available", database: String = "orders-db") -> JudgedSnapshot {
         let created = now.addingTimeInterval(-Double(daysAgo) * 86_400 - 3_600)
-        return SnapshotRecord(
-            identifier: "ferry-\(database)-\(daysAgo)", status: status, createdAt: created,
-            tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database]
-        )
+        return JudgedSnapshot(SnapshotRecord(
+            identifier: "ferry-\(database)-\(daysAgo)", arn: "arn:aws:rds:us-west-2:123456789012:snapshot:ferry-\(database)-\(daysAgo)",
+            status: status, createdAt: created, tags: [FerryTags.managed: "true", FerryTags.sourceDatabase: database]
+        ), .ferrys)
     }
 
-    static func plan(_ snapshots: [SnapshotRecord], days: Int? = nil, count: Int? = nil) -> RetentionPlan {
-        RetentionPlanner.plan(snapshots: snapshots, database: "orders-db", rule: RetentionRule(days: days, count: count), now: now)
+    static func plan(_ snapshots: [JudgedSnapshot], days: Int? = nil, count: Int? = nil) -> RetentionPlan {
+        RetentionPlanner.plan(snapshots, database: "orders-db", rule: RetentionRule(days: days, count: count), now: now)
     }
 
     @Test(arguments: [
@@ -47,21 +47,32 @@ import Testing
         #expect(countOnly.delete.map(\.reason) == ["beyond the newest 1"])
     }
 
-    @Test func onlyFerrysAvailableSnapshotsOfThisDatabaseAreCandidates() {
-        let foreign = SnapshotRecord(identifier: "manual-1", status: "available", createdAt: utc("2025-01-01T00:00Z"), tags: [:])
-        let unmanaged = SnapshotRecord(
-            identifier: "ferry-lookalike", status: "available", createdAt: utc("2025-01-01T00:00Z"),
-            tags: [FerryTags.managed: "false", FerryTags.sourceDatabase: "orders-db"]
-        )
-        let otherDatabase = Self.ferry(90, database: "billing-db")
+    /// Only snapshots proven Ferry's are candidates, whatever their tags and age; each kept one says why.
+    @Test func onlyProvenAvailableSnapshotsAreCandidates() {
+        let old = utc("2025-01-01T00:00Z")
+        let foreign = JudgedSnapshot(SnapshotRecord(identifier: "manual-1", arn: "arn:1", status: "available", createdAt: old, tags: [:]),
+                                     .notTaggedAsFerrys)
+        var copiedRecord = Self.ferry(90).snapshot
+        copiedRecord.identifier = "legal-hold-orders-db"
+        let copied = JudgedSnapshot(copiedRecord, .copiedTags)
+        let copiedInProgress = JudgedSnapshot(Self.ferry(80, status: "creating").snapshot, .copiedTags)
+        let run = UUID(uuidString: "5A0B6C7D-0000-4000-8000-000000000001")!
+        let unrecorded = JudgedSnapshot(Self.ferry(70).snapshot, .notRecordedYet(run: run))
         let copying = Self.ferry(60, status: "copying")
         let failed = Self.ferry(50, status: "failed")
-        let noDate = SnapshotRecord(identifier: "x", status: "available", createdAt: nil, tags: Self.ferry(0).tags)
-        let plan = Self.plan([foreign, unmanaged, otherDatabase, copying, failed, noDate, Self.ferry(0), Self.ferry(30)], days: 7)
+        let noDate = JudgedSnapshot(SnapshotRecord(identifier: "x", arn: "arn:x", status: "available", createdAt: nil, tags: Self.ferry(0).snapshot.tags),
+                                    .ferrys)
+        let plan = Self.plan([foreign, copied, copiedInProgress, unrecorded, copying, failed, noDate, Self.ferry(0), Self.ferry(30)], days: 7)
         #expect(plan.delete.map(\.snapshot.identifier) == ["ferry-orders-db-30"])
-        #expect(Set(plan.keep.map(\.reason)) == [
-            "the newest available snapshot", "not a Ferry snapshot of orders-db", "not available (copying)",
-            "not available (failed)", "no creation time yet",
+        #expect(Dictionary(uniqueKeysWithValues: plan.keep.map { ($0.snapshot.identifier, $0.reason) }) == [
+            "ferry-orders-db-0": "the newest available snapshot",
+            "manual-1": "not a Ferry snapshot of orders-db",
+            "legal-hold-orders-db": "not Ferry's (copied tags)",
+            "ferry-orders-db-80": "not available (creating)",
+            "ferry-orders-db-70": "its run 5a0b6c7d-0000-4000-8000-000000000001 has not recorded it yet",
+            "ferry-orders-db-60": "not available (copying)",
+            "ferry-orders-db-50": "not available (failed)",
+            "x": "no creation time yet",
         ])
     }
 

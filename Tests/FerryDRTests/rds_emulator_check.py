@@ -529,9 +529,13 @@ def calls(emulator: Emulator) -> None:
     except ClientError:
         pass
     rds.describe_account_attributes()
+    # Other services' calls too, as service:Action (JSON and Query protocols), with their bodies reaching moto.
+    key = emulator.client("kms", region).create_key(Description="counted")["KeyMetadata"]["KeyId"]
+    topic = emulator.client("sns", region).create_topic(Name="counted")["TopicArn"]
     counted = emulator.ok("GET", f"/ferry-api/calls?region={region}")
-    check("calls of one region, failed ones included", [counted],
-          [{region: {"DeleteDBSnapshot": 1, "DescribeAccountAttributes": 1, "DescribeDBInstances": 1, "DescribeDBSnapshots": 2}}])
+    check("calls of one region, failed ones included", [counted, topic.endswith(":counted"), bool(key)],
+          [{region: {"DeleteDBSnapshot": 1, "DescribeAccountAttributes": 1, "DescribeDBInstances": 1, "DescribeDBSnapshots": 2,
+                     "kms:CreateKey": 1, "sns:CreateTopic": 1}}, True, True])
     everything = emulator.ok("GET", "/ferry-api/calls")
     check("calls of every region", [everything[region] == counted[region], everything["eu-west-1"]["CreateDBSnapshot"]],
           [True, 45])

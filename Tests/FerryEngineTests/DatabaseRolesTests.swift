@@ -68,6 +68,10 @@ struct DatabaseRolesTests {
             "UPDATE ferry.runs SET input = '{\"database\": \"other\"}'",
             "UPDATE ferry.runs SET created_by = 'mallory'",
             "DELETE FROM ferry.runs",
+            // The DR copies backup cycles recorded: what proves a snapshot Ferry's (010).
+            "UPDATE ferry.dr_copies SET created_at = now()",
+            "DELETE FROM ferry.dr_copies",
+            "TRUNCATE ferry.dr_copies",
             "UPDATE ferry.schema_migrations SET checksum = checksum",
             "SET session_replication_role = replica",
         ] {

@@ -1,3 +1,4 @@
+public import FerryPostgres
 public import Foundation
 import FerryAWS
 
@@ -83,49 +84,50 @@ public struct CyclePlan: Sendable, Codable, Equatable {
 }
 
 extension DRRuntime {
-    /// The next cycle of the protected databases named (all of them if none), computed from discovery and
-    /// the DR region's snapshots. Reads only: nothing is created, tagged or deleted. When the primary region
-    /// does not answer, the databases are those Ferry's own records know (`known`: the schedules and the
-    /// catalog), so that the plan still shows, on that day, what the DR region holds.
-    public func planCycle(databases identifiers: [String], now: Date, known: () throws -> [DiscoveredDatabase]) throws -> CyclePlan {
+    /// The next cycle of the protected databases named (all of them if none), computed from discovery, the
+    /// DR region's snapshots and Ferry's records in `records` (which of those snapshots Ferry made). Reads
+    /// only: nothing is created, tagged or deleted. When the primary region does not answer, the databases
+    /// are those Ferry's own records know (the schedules and the catalog), so that the plan still shows, on
+    /// that day, what the DR region holds.
+    public func planCycle(databases identifiers: [String], now: Date, records: PostgresConnection) throws -> CyclePlan {
         let selection: DatabaseSelection
         let databasesFrom: CyclePlan.DatabasesFrom
         do {
             selection = try selectDatabases()
             databasesFrom = .primaryRegion
         } catch let error as AWSError where error.kind == .transport {
-            selection = DatabaseSelection(rules: config.databases, discovered: try known())
+            selection = DatabaseSelection(rules: config.databases, discovered: try RecoveryStore(connection: records).knownDatabases())
             databasesFrom = .ferryDatabase
         }
         let chosen = identifiers.isEmpty
             ? selection.protected
             : try identifiers.map { try protectedDatabase($0, in: selection) }
         let drRDS = try aws.rds(region: config.drRegion.name)
+        let ledger = DRCopyLedger(connection: records)
         let plans = try chosen.map { protected in
             let fire = UTCMinute.truncate(protected.settings.schedule.nextFire(after: now))
             let input = BackupCycleInput(protected: protected, config: config, scheduledFor: fire)
-            let existing = try RDSSnapshots(rds: drRDS, kind: input.kind).manualSnapshots(of: input.database).map {
-                SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
-            }
+            let existing = try RDSSnapshots(rds: drRDS, kind: input.kind).manualSnapshots(of: input.database).map(SnapshotRecord.init)
             let encryption = CopyEncryption(kind: input.kind, sourceEncrypted: protected.database.source?.encrypted, kmsKey: input.kmsKey)
             return DatabasePlan(
                 database: input.database, kind: input.kind.rawValue, nextFireAt: fire, snapshotId: input.snapshotID,
                 copyId: input.copyID, kmsKey: input.kmsKey, copyEncrypted: encryption.encrypted, copyEncryption: encryption.explanation,
                 optionGroupMapping: input.optionGroupMapping,
-                retention: retention(of: existing, after: input))
+                retention: retention(of: try ledger.ownership(of: existing, database: input.database).judge(existing), after: input))
         }
         return CyclePlan(
             primaryRegion: config.primaryRegion.name, drRegion: config.drRegion.name, databasesFrom: databasesFrom, databases: plans,
             missing: selection.missing.map { MissingEntry(identifier: $0.identifier, kind: $0.kind?.rawValue) })
     }
 
-    /// Retention as the cycle's cleanup step would apply it: the cycle's own copy counts as the newest.
-    private func retention(of existing: [SnapshotRecord], after input: BackupCycleInput) -> DatabasePlan.Retention {
+    /// Retention as the cycle's cleanup step would apply it: the cycle's own copy counts as the newest, and
+    /// is Ferry's.
+    private func retention(of existing: [JudgedSnapshot], after input: BackupCycleInput) -> DatabasePlan.Retention {
         let copy = SnapshotRecord(
-            identifier: input.copyID, status: "available", createdAt: input.scheduledFor,
+            identifier: input.copyID, arn: nil, status: "available", createdAt: input.scheduledFor,
             tags: [FerryTags.managed: FerryTags.managedValue, FerryTags.sourceDatabase: input.database])
-        let alreadyThere = existing.contains { $0.identifier == input.copyID }
-        let plan = RetentionPlanner.plan(snapshots: alreadyThere ? existing : existing + [copy], database: input.database,
+        let alreadyThere = existing.contains { $0.snapshot.identifier == input.copyID }
+        let plan = RetentionPlanner.plan(alreadyThere ? existing : existing + [JudgedSnapshot(copy, .ferrys)], database: input.database,
                                          rule: input.retention, now: input.scheduledFor)
         func decision(_ decision: RetentionDecision) -> SnapshotDecision {
             let isNewCopy = !alreadyThere && decision.snapshot.identifier == input.copyID

@@ -1,7 +1,8 @@
 public import Foundation
 
-/// The tags Ferry puts on what it creates. Ferry deletes only snapshots that carry `managed` = `true` and
-/// whose `sourceDatabase` is the database being cleaned up.
+/// The tags Ferry puts on what it creates. They say which database a snapshot belongs to, but they are
+/// copied (by RDS, the console, other tools): carrying them is necessary for Ferry to delete a snapshot,
+/// never sufficient (`SnapshotOwnership` decides from Ferry's own records).
 public enum FerryTags {
     /// Reserved for Ferry: users may not set tags starting with it.
     public static let prefix = "ferry:"
@@ -32,7 +33,7 @@ public enum FerryTags {
         ]) { _, ferry in ferry }
     }
 
-    /// Whether `tags` mark a snapshot as Ferry's own snapshot of `database`.
+    /// Whether `tags` claim a snapshot as Ferry's snapshot of `database` (a claim `SnapshotOwnership` checks).
     public static func isManagedSnapshot(of database: String, tags: [String: String]) -> Bool {
         tags[managed] == managedValue && tags[sourceDatabase]?.lowercased() == database.lowercased()
     }

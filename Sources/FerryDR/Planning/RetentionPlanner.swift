@@ -1,16 +1,20 @@
 public import Foundation
+import FerryEngine
 
 /// A snapshot in the DR region as DescribeDBSnapshots / DescribeDBClusterSnapshots returns it.
 public struct SnapshotRecord: Sendable, Hashable {
     public var identifier: String
+    /// `nil` only in a plan's stand-in for the copy a cycle has yet to make.
+    public var arn: String?
     /// RDS's status: `available`, `creating`, `copying`, …
     public var status: String
     /// `nil` while RDS has not set it (a snapshot being created).
     public var createdAt: Date?
     public var tags: [String: String]
 
-    public init(identifier: String, status: String, createdAt: Date?, tags: [String: String]) {
+    public init(identifier: String, arn: String?, status: String, createdAt: Date?, tags: [String: String]) {
         self.identifier = identifier
+        self.arn = arn
         self.status = status
         self.createdAt = createdAt
         self.tags = tags
@@ -32,10 +36,11 @@ public struct RetentionPlan: Sendable, Hashable {
 }
 
 /// Decides which of one database's DR snapshots the retention rule lets go. Pure: the caller lists the
-/// snapshots (with their tags) and supplies the clock.
+/// snapshots with the verdict on each one's ownership (`SnapshotOwnership`) and supplies the clock.
 ///
-/// - Only Ferry's own snapshots of this database (`ferry:managed` = `true`, `ferry:source-db` = the
-///   database) are ever deleted; all others are kept, whatever their age.
+/// - Only snapshots proven Ferry's (`OwnershipVerdict.ferrys`) are ever deleted; all others are kept,
+///   whatever their age: those without Ferry's tags for this database, and those with Ferry's tags that no
+///   run of Ferry's recorded (`not Ferry's (copied tags)`).
 /// - A snapshot that is not `available` (still creating or copying, or failed) is kept: it is not
 ///   Ferry's to judge yet, and deleting an in-flight copy would race the cycle that owns it.
 /// - The newest available Ferry snapshot is always kept, even when every rule would let it go.
@@ -44,18 +49,22 @@ public struct RetentionPlan: Sendable, Hashable {
 ///   Both: kept if EITHER rule keeps it. A snapshot is deleted only when every rule given lets it go,
 ///   which is the safer reading and what the reasons say (`older than 7 days (…) and beyond the newest 14`).
 public enum RetentionPlanner {
-    public static func plan(snapshots: [SnapshotRecord], database: String, rule: RetentionRule, now: Date) -> RetentionPlan {
+    /// The reason given for a snapshot that carries Ferry's tags but is not Ferry's.
+    public static let notFerrys = "not Ferry's (copied tags)"
+
+    public static func plan(_ snapshots: [JudgedSnapshot], database: String, rule: RetentionRule, now: Date) -> RetentionPlan {
         var keep: [RetentionDecision] = []
         var candidates: [(snapshot: SnapshotRecord, createdAt: Date)] = []
-        for snapshot in snapshots {
-            if !FerryTags.isManagedSnapshot(of: database, tags: snapshot.tags) {
-                keep.append(RetentionDecision(snapshot: snapshot, reason: "not a Ferry snapshot of \(database.lowercased())"))
-            } else if snapshot.status != "available" {
-                keep.append(RetentionDecision(snapshot: snapshot, reason: "not available (\(snapshot.status))"))
-            } else if let createdAt = snapshot.createdAt {
-                candidates.append((snapshot, createdAt))
-            } else {
-                keep.append(RetentionDecision(snapshot: snapshot, reason: "no creation time yet"))
+        for judged in snapshots {
+            let snapshot = judged.snapshot
+            func kept(_ reason: String) { keep.append(RetentionDecision(snapshot: snapshot, reason: reason)) }
+            switch judged.ownership {
+            case .notTaggedAsFerrys: kept("not a Ferry snapshot of \(database.lowercased())")
+            case _ where snapshot.status != "available": kept("not available (\(snapshot.status))")
+            case .copiedTags: kept(notFerrys)
+            case .notRecordedYet(let run): kept("its run \(run.lowercasedString) has not recorded it yet")
+            case .ferrys:
+                if let createdAt = snapshot.createdAt { candidates.append((snapshot, createdAt)) } else { kept("no creation time yet") }
             }
         }
         let newestFirst = candidates.sorted { ($0.createdAt, $0.snapshot.identifier) > ($1.createdAt, $1.snapshot.identifier) }

@@ -60,9 +60,11 @@ public enum BackupCycle {
         }
     }
 
-    /// The DR copy once available: the restore point the catalog records.
+    /// The DR copy once available: what proves it Ferry's (`dr_copy`, which `ferry.dr_copies` records), and
+    /// the restore point the catalog records.
     public struct CopyArrived: Codable, Sendable {
         public var copyARN: String
+        public var drCopy: DRCopy
         public var encrypted: Bool
         public var statusChecks: Int
         public var kmsKeyID: String?
@@ -71,6 +73,7 @@ public enum BackupCycle {
 
         enum CodingKeys: String, CodingKey {
             case copyARN = "copy_arn"
+            case drCopy = "dr_copy"
             case encrypted
             case statusChecks = "status_checks"
             case kmsKeyID = "kms_key_id"
@@ -78,9 +81,9 @@ public enum BackupCycle {
         }
     }
 
-    /// What `cleanup` deleted and kept.
+    /// What `cleanup` deleted and kept, each with why.
     public struct CleanupDone: Codable, Sendable {
-        public struct Deleted: Codable, Sendable, Equatable {
+        public struct Decision: Codable, Sendable, Equatable {
             public var snapshotID: String
             public var reason: String
 
@@ -91,8 +94,8 @@ public enum BackupCycle {
         }
 
         public var deletedPrimary: String
-        public var retentionDeleted: [Deleted]
-        public var retentionKept: Int
+        public var retentionDeleted: [Decision]
+        public var retentionKept: [Decision]
 
         enum CodingKeys: String, CodingKey {
             case deletedPrimary = "deleted_primary"

@@ -1,6 +1,7 @@
 import FerryAWS
 import FerryEngine
 import Foundation
+import Logging
 
 /// The steps of the backup cycle (`BackupCycle`): snapshot → await_snapshot → copy → await_copy → cleanup,
 /// and its compensation steps discard_snapshot and discard_copy.
@@ -117,21 +118,27 @@ struct BackupCycleActions: Sendable {
         case .failed:
             throw StepFailure.terminal("copy \(input.copyID) ended as \(copy.status)")
         case .available:
+            guard let arn = copy.arn, let created = copy.createTime else {
+                throw StepFailure.terminal("copy \(input.copyID) is available but RDS reports no ARN or creation time for it")
+            }
             try context.session.releasePermit(of: try context.required(BackupCycle.copy).copyPool)
             var restorePoint: RestorePoint?
-            if let settings = input.source, let arn = copy.arn {
+            if let settings = input.source {
                 let taken = try context.required(BackupCycle.awaitSnapshot).createdAt ?? input.scheduledFor
                 restorePoint = RestorePoint(database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID,
                                             snapshotARN: arn, takenAt: taken, runID: context.runID.lowercasedString, source: settings)
             }
-            return .done(BackupCycle.CopyArrived(copyARN: copy.arn ?? "", encrypted: copy.encrypted, statusChecks: context.polls + 1,
+            // What proves the copy Ferry's later (sql/010): recorded with this checkpoint, never from tags.
+            let drCopy = DRCopy(database: input.database, drRegion: input.drRegion, snapshotID: input.copyID, snapshotARN: arn, createdAt: created)
+            return .done(BackupCycle.CopyArrived(copyARN: arn, drCopy: drCopy, encrypted: copy.encrypted, statusChecks: context.polls + 1,
                                                  kmsKeyID: copy.kmsKeyID, restorePoint: restorePoint))
         }
     }
 
     /// Deletes this run's primary snapshot, then applies the retention rule to Ferry's DR snapshots of the
-    /// database. Only snapshots tagged as Ferry's own are ever deleted. Deletions an earlier attempt
-    /// recorded but did not confirm (it died between the call and the ledger) are completed first.
+    /// database. Only snapshots proven Ferry's by its own records (`SnapshotOwnership`) are ever deleted;
+    /// tags alone prove nothing. Deletions an earlier attempt recorded but did not confirm (it died between
+    /// the call and the ledger) are completed first.
     func cleanup(_ context: StepContext, _ input: BackupCycleInput) throws -> StepOutcome<BackupCycle.CleanupDone> {
         let primary = try snapshots(input, region: input.primaryRegion, context)
         let dr = try snapshots(input, region: input.drRegion, context)
@@ -148,10 +155,9 @@ struct BackupCycleActions: Sendable {
            case .notYet(let status) = try primaryDeletion.perform(in: primary, context: context) {
             return .notYet("\(input.snapshotID) is \(status); deleting it once it can be")
         }
-        let records = try dr.manualSnapshots(of: input.database).map {
-            SnapshotRecord(identifier: $0.identifier, status: $0.status, createdAt: $0.createTime, tags: $0.tags)
-        }
-        let plan = RetentionPlanner.plan(snapshots: records, database: input.database, rule: input.retention, now: Date())
+        let records = try dr.manualSnapshots(of: input.database).map(SnapshotRecord.init)
+        let ownership = try DRCopyLedger(connection: context.session.connection).ownership(of: records, database: input.database)
+        let plan = RetentionPlanner.plan(ownership.judge(records), database: input.database, rule: input.retention, now: Date())
         for decision in plan.delete {
             let deletion = SnapshotDeletion(region: input.drRegion, identifier: decision.snapshot.identifier,
                                             reason: "retention: \(decision.reason)")
@@ -159,10 +165,15 @@ struct BackupCycleActions: Sendable {
                 return .notYet("\(deletion.identifier) is \(status); deleting it once it can be")
             }
         }
+        for decision in plan.keep where decision.reason == RetentionPlanner.notFerrys {
+            context.logger.warning("kept a snapshot that carries Ferry's tags but that no run of Ferry's made",
+                                   metadata: ["region": "\(input.drRegion)", "snapshot": "\(decision.snapshot.identifier)"])
+        }
         let retentionDeleted = try context.session.effects(SnapshotDeletion.effect).compactMap(SnapshotDeletion.init)
             .filter { $0.region == input.drRegion }
-            .map { BackupCycle.CleanupDone.Deleted(snapshotID: $0.identifier, reason: $0.reason) }
-        return .done(BackupCycle.CleanupDone(deletedPrimary: input.snapshotID, retentionDeleted: retentionDeleted, retentionKept: plan.keep.count))
+            .map { BackupCycle.CleanupDone.Decision(snapshotID: $0.identifier, reason: $0.reason) }
+        let retentionKept = plan.keep.map { BackupCycle.CleanupDone.Decision(snapshotID: $0.snapshot.identifier, reason: $0.reason) }
+        return .done(BackupCycle.CleanupDone(deletedPrimary: input.snapshotID, retentionDeleted: retentionDeleted, retentionKept: retentionKept))
     }
 
     /// Compensation, when a cycle stops between its copy and the copy's arrival: deletes the unfinished DR

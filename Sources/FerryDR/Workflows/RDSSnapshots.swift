@@ -52,6 +52,12 @@ struct SnapshotState: Sendable {
     }
 }
 
+extension SnapshotRecord {
+    init(_ state: SnapshotState) {
+        self.init(identifier: state.identifier, arn: state.arn, status: state.status, createdAt: state.createTime, tags: state.tags)
+    }
+}
+
 enum SnapshotPhase {
     case available, inProgress, failed
 }
