@@ -30,15 +30,22 @@ let package = Package(
         // What every layer shares: SHA-256 and HMAC, the one backoff curve, Duration in seconds.
         .target(name: "FerryPrimitives", dependencies: ["CCrypto"], swiftSettings: strictSettings),
         .target(name: "FerryPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
-        // The schema migrations in sql/, embedded in the binary so it knows the schema version it needs.
+        // The schema migrations, embedded in the binary so it knows the schema it needs: the engine's
+        // (sql/engine) and the DR layer's (sql/dr), each a component of its own that the same migrator applies.
         .target(
             name: "FerrySchema",
-            path: "sql",
-            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql"),
-                        .embedInCode("004_audit_views.sql"), .embedInCode("005_semaphores.sql"),
-                        .embedInCode("006_compensation.sql"), .embedInCode("007_step_effects.sql"),
-                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql"),
-                        .embedInCode("010_snapshot_ownership.sql")],
+            path: "sql/engine",
+            resources: [.embedInCode("001_engine.sql"), .embedInCode("002_schedules.sql"), .embedInCode("003_semaphores.sql"),
+                        .embedInCode("004_compensation.sql"), .embedInCode("005_step_effects.sql"), .embedInCode("006_roles.sql")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FerryDRSchema",
+            dependencies: ["FerrySchema"],
+            path: "sql/dr",
+            resources: [.embedInCode("001_alerts.sql"), .embedInCode("002_audit_views.sql"), .embedInCode("003_alerts_name_the_stopped_step.sql"),
+                        .embedInCode("004_audit_views_read_the_effects_ledger.sql"), .embedInCode("005_restore_points.sql"),
+                        .embedInCode("006_roles.sql"), .embedInCode("007_snapshot_ownership.sql")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -59,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres",
+                "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres", "FerryDRSchema", "FerrySchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,7 +91,9 @@ let package = Package(
                 "botocore_presigned_copy.py", "botocore_signer.py", "fake_metadata_server.py", "fault_proxy.py", "hostile_endpoint.py", "moto_with_auth.py",
             ], swiftSettings: strictSettings
         ),
-        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
+        // The engine's tests run on the schema as deployed (engine and DR components): the roles and the failed-run
+        // alert they check span both.
+        .testTarget(name: "FerryEngineTests", dependencies: ["FerryEngine", "FerryPostgres", "FerrySchema", "FerryDRSchema", "FerryTestSupport"], swiftSettings: strictSettings),
         // The real engine worker plus test actions that count their side effects, for the crash tests.
         .executableTarget(
             name: "FerryCrashTestWorker",
@@ -94,7 +103,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerryPrimitives", "FerrySchema", "FerryTestSupport"],
+            name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerrySchema", "FerryDRSchema", "FerryTestSupport"],
             exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py"], swiftSettings: strictSettings
         ),
     ]

@@ -18,7 +18,7 @@ public struct LeaseLost: Error, ClassifiedError, CustomStringConvertible {
 }
 
 extension RunStore {
-    /// Takes a permit of `semaphore` for the run (see `sql/005_semaphores.sql`): the semaphore is created
+    /// Takes a permit of `semaphore` for the run (see `sql/engine/003_semaphores.sql`): the semaphore is created
     /// with, or resized to, `permits`. When none is free, the run is queued and woken, due now, when one is.
     /// Throws `LeaseLost` if the fence no longer holds.
     public func acquirePermit(of semaphore: String, permits: Int, fence: LeaseFence) throws -> PermitGrant {

@@ -1,4 +1,5 @@
 import FerryPostgres
+public import FerrySchema
 import Foundation
 public import Logging
 import Synchronization
@@ -42,14 +43,17 @@ public final class Worker: Sendable {
     /// that another slot of this worker still thinks it holds; the stale slot's clean-up must not remove
     /// the new lease.
     let held = Mutex<Set<HeldLease>>([])
+    /// The schema components the database must be current with.
+    let schema: [SchemaComponent]
     /// Observes each checkpoint's latency in seconds (for the benchmark).
     let checkpointObserver: (@Sendable (Double) -> Void)?
     let periodicTasks: [PeriodicTask]
 
     public init(
-        configuration: WorkerConfiguration, catalog: WorkflowCatalog, logger: Logger,
+        configuration: WorkerConfiguration, catalog: WorkflowCatalog, schema: [SchemaComponent] = [Schema.engine], logger: Logger,
         periodicTasks: [PeriodicTask] = [], checkpointObserver: (@Sendable (Double) -> Void)? = nil
     ) {
+        self.schema = schema
         self.configuration = configuration
         self.catalog = catalog
         self.logger = logger
@@ -104,7 +108,7 @@ public final class Worker: Sendable {
             do {
                 let connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-worker")
                 let store = RunStore(connection: connection)
-                try Migrator(connection: connection).requireCurrentSchema()
+                try Migrator(connection: connection, components: schema).requireCurrentSchema()
                 try catalog.register(in: store)
                 try store.registerWorker(
                     id: configuration.workerID, hostname: ProcessInfo.processInfo.hostName, pid: getpid(),

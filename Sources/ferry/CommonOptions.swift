@@ -4,6 +4,7 @@ import FerryPostgres
 import Foundation
 import Logging
 import FerryDR
+import FerryDRSchema
 
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"),
@@ -21,7 +22,7 @@ struct DatabaseOptions: ParsableArguments {
     /// A store on a database whose schema matches this binary.
     func store() throws -> RunStore {
         let connection = try connect()
-        try Migrator(connection: connection).requireCurrentSchema()
+        try Migrator(connection: connection, components: DRSchema.all).requireCurrentSchema()
         return RunStore(connection: connection)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryEngine
+import FerryDRSchema
 
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,11 +12,12 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let applied = try Migrator(connection: try database.connect()).migrate()
+            let migrator = Migrator(connection: try database.connect(), components: DRSchema.all)
+            let applied = try migrator.migrate()
             if applied.isEmpty {
-                print("schema is current (version \(Migrator.binaryVersion))")
+                print("schema is current (\(migrator.binaryVersions))")
             } else {
-                print("applied migrations \(applied.map(String.init).joined(separator: ", ")); schema is at version \(Migrator.binaryVersion)")
+                print("applied migrations \(applied.map(\.description).joined(separator: ", ")); schema is at \(migrator.binaryVersions)")
             }
         }
     }

@@ -4,6 +4,7 @@ import FerryDR
 import FerryEngine
 import Foundation
 import Logging
+import FerryDRSchema
 
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,7 +53,7 @@ struct WorkerCommand: ParsableCommand {
                     workerID: workerID ?? WorkerConfiguration.defaultWorkerID(), concurrency: concurrency,
                     leaseSeconds: leaseSeconds, databaseURL: database.resolvedURL
                 ),
-                catalog: catalog, logger: logger, periodicTasks: tasks
+                catalog: catalog, schema: DRSchema.all, logger: logger, periodicTasks: tasks
             ))
         }
     }

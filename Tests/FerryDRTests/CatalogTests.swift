@@ -5,6 +5,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryDRSchema
 
 /// The catalog of restore points: recorded by backup cycles in the same transaction as their checkpoint,
 /// carried on the DR snapshots' tags, and rebuilt from the DR region alone into a new, empty database.
@@ -40,7 +41,7 @@ struct CatalogTests {
         // The same restore points from the DR region's tags alone, into a database that never saw a cycle.
         let emptyURL = try TestDatabase.create()
         let empty = try PostgresConnection(connectionString: emptyURL)
-        try Migrator(connection: empty).migrate()
+        try Migrator(connection: empty, components: DRSchema.all).migrate()
         let rebuilt = try fleet.ferry(["catalog", "rebuild"], environment: ["FERRY_DATABASE_URL": emptyURL])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(rebuilt.stdout.contains("2 restore points, 2 new"), "\(rebuilt.stdout)")
@@ -63,7 +64,7 @@ struct CatalogTests {
     /// over and kept.
     @Test func verifyingChecksNewestFirstMarksTheGoneDeletedAndStopsAtTheFirstAvailable() throws {
         let connection = try PostgresConnection(connectionString: try TestDatabase.create())
-        try Migrator(connection: connection).migrate()
+        try Migrator(connection: connection, components: DRSchema.all).migrate()
         let catalog = RestorePointCatalog(connection: connection)
         let source = try sampleSource(tags: [:])
         let points = (1...4).map { index in

@@ -5,6 +5,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryDRSchema
 
 /// A fleet in the slow moto server (new snapshots and instances stay creating/copying for two describes),
 /// a migrated database, a configuration file and the real workflow files.
@@ -47,7 +48,7 @@ struct DRFixture {
         drRegion = dr
         databaseURL = try TestDatabase.create()
         connection = try PostgresConnection(connectionString: databaseURL)
-        try Migrator(connection: connection).migrate()
+        try Migrator(connection: connection, components: DRSchema.all).migrate()
         store = RunStore(connection: connection)
         aws = AWSContext(credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "testing", secretAccessKey: "testing", source: "test")),
                          endpoints: EndpointResolver(overrides: ["rds": Self.endpoint!, "kms": Self.endpoint!, "sns": Self.endpoint!, "sts": Self.endpoint!]))
@@ -185,7 +186,7 @@ struct DRFixture {
 
     /// Ferry's DR snapshots of the instance `database` from earlier cycles, as those cycles leave them: made in
     /// the DR region (where the test made an instance of that name) with Ferry's tags naming a backup-cycle
-    /// run, and recorded by that run's await_copy checkpoint, whose `dr_copy` the trigger of sql/010 records
+    /// run, and recorded by that run's await_copy checkpoint, whose `dr_copy` the trigger of sql/dr/007 records
     /// as a real cycle's does. `whileCreating` runs once they are all created (a time-mode region's clock is
     /// advanced there). Far quicker than a real cycle per snapshot; SnapshotOwnershipIntegrationTests make
     /// them with real cycles.

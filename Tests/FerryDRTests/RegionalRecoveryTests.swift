@@ -5,6 +5,7 @@ import FerryTestSupport
 import Foundation
 import Testing
 @testable import FerryDR
+import FerryDRSchema
 
 /// The day the primary region is gone: restores that need only the DR region and Ferry's database (or a new,
 /// empty one rebuilt from the DR region), for databases whose sources no longer exist either.
@@ -92,7 +93,7 @@ struct RegionalRecoveryTests {
 
         // Ferry's database lost too: a new one, rebuilt from the DR region, restores as well.
         let newURL = try TestDatabase.create()
-        try Migrator(connection: try PostgresConnection(connectionString: newURL)).migrate()
+        try Migrator(connection: try PostgresConnection(connectionString: newURL), components: DRSchema.all).migrate()
         let rebuilt = try fleet.ferry(["catalog", "rebuild"], environment: ["FERRY_DATABASE_URL": newURL])
         #expect(rebuilt.status == 0 && rebuilt.stdout.contains("3 restore points, 3 new"), "\(rebuilt.stdout) \(rebuilt.stderr)")
         let newWorker = try FerryProcess.start(["worker", "--worker-id", "rebuilt-\(suffix)", "--lease-seconds", "5"], environment: [

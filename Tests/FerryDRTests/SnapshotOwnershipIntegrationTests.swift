@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import FerrySchema
 @testable import FerryDR
-import FerryPrimitives
+import FerryDRSchema
 
 /// Ownership by identity, end to end (issue 14): real cycles by `ferry worker`, an operator's copy made with
 /// CopyTags, a snapshot a person recreated under Ferry's name, and a catalog rebuilt from tags into an
@@ -107,7 +107,7 @@ struct SnapshotOwnershipIntegrationTests {
         // nothing, where Ferry's own database's plan deletes the third cycle's copy (count 1, the next copy).
         #expect(try Self.planned(fleet, database).delete.keys.sorted() == [third.copyID])
         let emptyURL = try TestDatabase.create()
-        try Migrator(connection: try PostgresConnection(connectionString: emptyURL)).migrate()
+        try Migrator(connection: try PostgresConnection(connectionString: emptyURL), components: DRSchema.all).migrate()
         let rebuilt = try fleet.ferry(["catalog", "rebuild"], environment: ["FERRY_DATABASE_URL": emptyURL])
         #expect(rebuilt.status == 0 && rebuilt.stdout.contains("3 restore points, 3 new"), "\(rebuilt.stdout) \(rebuilt.stderr)")
         let fromTags = try Self.planned(fleet, database, databaseURL: emptyURL)
@@ -116,21 +116,16 @@ struct SnapshotOwnershipIntegrationTests {
     }
 }
 
-/// The records that prove ownership (`ferry.dr_copies`): backfilled by migration 010 for the copies recorded
+/// The records that prove ownership (`ferry.dr_copies`): backfilled by migration dr 7 for the copies recorded
 /// before it, written by the worker role through checkpoints, never rewritten.
 @Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
 struct DRCopyLedgerTests {
-    /// Copies recorded before migration 010 (no creation time in their checkpoint) stay deletable, through a
+    /// Copies recorded before migration dr 7 (no creation time in their checkpoint) stay deletable, through a
     /// window: the migration backfills them from the checkpoints of the time.
     @Test func copiesRecordedBefore010AreBackfilledWithTheWindowTheyWereCreatedIn() throws {
         let connection = try PostgresConnection(connectionString: try TestDatabase.create())
-        for migration in Schema.migrations where migration.version < 10 {
-            try connection.executeScript(unsafeSQL: migration.sql)
-            try connection.execute("""
-                INSERT INTO ferry.schema_migrations (version, name, checksum)
-                VALUES (\(migration.version), \(migration.name), \(SHA256.hexDigest(of: migration.sql)))
-                """)
-        }
+        let beforeOwnership = SchemaComponent(name: DRSchema.component.name, migrations: DRSchema.component.migrations.filter { $0.name != "snapshot_ownership" })
+        try Migrator(connection: connection, components: [Schema.engine, beforeOwnership]).migrate()
         // A cycle of that time: created two hours ago, its copy available an hour later.
         let catalog = try WorkflowCatalog.load(directory: DRFixture.workflows, contracts: DRWorkflows.declared)
         let definition = try #require(catalog.definition(named: "backup-cycle"))
@@ -148,7 +143,7 @@ struct DRCopyLedgerTests {
             VALUES (\(run), 3, 'await_copy', jsonb_build_object('copy_arn', \(arn)::text, 'encrypted', true, 'status_checks', 3), 1, 2,
                 now() - interval '90 minutes', now() - interval '1 hour', 'w', 1)
             """)
-        #expect(try Migrator(connection: connection).migrate() == [10])
+        #expect(try Migrator(connection: connection, components: DRSchema.all).migrate() == [MigrationID(component: "dr", version: 7)])
 
         let copy = try #require(try DRCopyLedger(connection: connection).runs([run])[run]?.copy)
         #expect(copy.snapshotARN == arn && copy.snapshotID == "ferry-orders-202611250300" && copy.database == "orders")
@@ -174,7 +169,7 @@ struct DRCopyLedgerTests {
     @Test func theWorkerRecordsCopiesThroughCheckpointsAndCannotRewriteThem() throws {
         let url = try TestDatabase.create()
         let connection = try PostgresConnection(connectionString: url)
-        try Migrator(connection: connection).migrate()
+        try Migrator(connection: connection, components: DRSchema.all).migrate()
         let catalog = try WorkflowCatalog.load(directory: DRFixture.workflows, contracts: DRWorkflows.declared)
         let definition = try #require(catalog.definition(named: "backup-cycle"))
         try RunStore(connection: connection).register(definition)

@@ -64,7 +64,7 @@ import Testing
         #expect(Self.verdict(Self.snapshot(), [Self.run: RecordedRun(finished: true, copy: nil)]) == .copiedTags)
     }
 
-    /// Copies recorded before migration 010 have a window instead of a time.
+    /// Copies recorded before migration dr 7 have a window instead of a time.
     @Test func aBackfilledWindowProvesOnlyWhatWasCreatedWithinIt() {
         let window = RecordedCopy(database: "orders-db", snapshotID: Self.identifier, snapshotARN: Self.arn,
                                   created: .within(Self.created.addingTimeInterval(-600)...Self.created.addingTimeInterval(600)))

@@ -29,8 +29,8 @@ struct WorkflowContractTests {
         let declared = Set(contracts.names.flatMap { name in
             (contracts[name]!.steps + contracts[name]!.compensation).map(\.name)
         })
-        let sqlFiles = try FileManager.default.contentsOfDirectory(at: Self.root.appending(path: "sql"), includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "sql" }
+        let sqlFiles = FileManager.default.enumerator(at: Self.root.appending(path: "sql"), includingPropertiesForKeys: nil)!
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "sql" }
         #expect(!sqlFiles.isEmpty)
         var stepsNamed: Set<String> = []
         var workflowsNamed: Set<String> = []

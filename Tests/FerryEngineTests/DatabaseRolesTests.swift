@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import FerryEngine
 
-/// The roles of migration 009, each used through a login role of its own as a deployment uses them: the
+/// The roles of migrations engine 6 and dr 6, each used through a login role of its own as a deployment uses them: the
 /// worker role runs the engine end to end but cannot touch the audit log's guards or rewrite history; the
 /// auditor reads and writes nothing.
 @Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))

@@ -2,6 +2,7 @@ import FerryPostgres
 import FerryTestSupport
 import Foundation
 @testable import FerryEngine
+import FerryDRSchema
 
 /// A fresh, migrated database with the crash-test workflows, for one test.
 struct EngineFixture {
@@ -18,7 +19,7 @@ struct EngineFixture {
     init() throws {
         url = try TestDatabase.create()
         connection = try PostgresConnection(connectionString: url)
-        try Migrator(connection: connection).migrate()
+        try Migrator(connection: connection, components: DRSchema.all).migrate()
         try connection.executeScript(unsafeSQL: """
             CREATE TABLE crash_test_effects (
                 run_id uuid NOT NULL, step_name text NOT NULL, executions integer NOT NULL DEFAULT 1,

@@ -125,19 +125,86 @@ struct RunStoreTests {
 
     @Test func migrationsAreIdempotentAndRefuseANewerSchema() throws {
         let fixture = try EngineFixture()
-        #expect(try Migrator(connection: fixture.connection).migrate().isEmpty)
+        #expect(try Migrator(connection: fixture.connection, components: DRSchema.all).migrate().isEmpty)
+        try Migrator(connection: fixture.connection, components: DRSchema.all).requireCurrentSchema()
         try fixture.connection.execute("""
-            INSERT INTO ferry.schema_migrations (version, name, checksum) VALUES (999, 'future', repeat('0', 64))
+            INSERT INTO ferry.schema_migrations (component, version, name, checksum) VALUES ('dr', 999, 'future', repeat('0', 64))
             """)
-        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection).migrate() }
-        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection).requireCurrentSchema() }
+        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection, components: DRSchema.all).migrate() }
+        #expect(throws: SchemaError.self) { try Migrator(connection: fixture.connection, components: DRSchema.all).requireCurrentSchema() }
+        // The engine alone does not look at the DR layer's rows.
+        try Migrator(connection: fixture.connection).requireCurrentSchema()
+    }
+
+    /// The engine's schema and the DR layer's are separate components: the engine's migrations create no DR
+    /// table, and the DR layer's come after them.
+    @Test func theEngineSchemaHoldsEngineTablesOnly() throws {
+        let connection = try PostgresConnection(connectionString: try TestDatabase.create())
+        #expect(try Migrator(connection: connection).migrate().map(\.component) == Array(repeating: "engine", count: Schema.engine.latestVersion))
+        let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'ferry' ORDER BY 1").map { try $0.decode("tablename", as: String.self) }
+        #expect(tables == ["events", "runs", "schedules", "schema_migrations", "semaphore_holders", "semaphore_waiters", "semaphores",
+                           "step_checkpoints", "step_effects", "workers", "workflow_definitions"])
+        #expect(try Migrator(connection: connection, components: DRSchema.all).migrate().map(\.description)
+                == DRSchema.component.migrations.map { "dr \($0.version)" })
+    }
+
+    /// A database migrated before components (one sequence, versions 1-10) is converted, not migrated again:
+    /// each version becomes the component migrations it was split into, with the time it was applied.
+    @Test(arguments: [10, 9, 6])
+    func aDatabaseMigratedBeforeComponentsIsConverted(legacyVersion: Int) throws {
+        let connection = try PostgresConnection(connectionString: try TestDatabase.create())
+        // Build the schema the old sequence up to `legacyVersion` built, then record it as that sequence did.
+        let built = DRSchema.all.map { component in
+            SchemaComponent(name: component.name, migrations: component.migrations.filter { ($0.legacyVersion ?? .max) <= legacyVersion })
+        }
+        try Migrator(connection: connection, components: built).migrate()
+        try connection.executeScript(unsafeSQL: """
+            DROP TABLE ferry.schema_migrations;
+            CREATE TABLE ferry.schema_migrations (
+                version integer PRIMARY KEY CHECK (version > 0), name text NOT NULL,
+                checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'), applied_at timestamptz NOT NULL DEFAULT now());
+            """)
+        for version in 1...legacyVersion {
+            try connection.execute("""
+                INSERT INTO ferry.schema_migrations (version, name, checksum, applied_at)
+                VALUES (\(version), 'old', \(Migrator.legacyChecksums[version]!), '2026-11-01T00:00:00Z')
+                """)
+        }
+        #expect(throws: SchemaError.self) { try Migrator(connection: connection, components: DRSchema.all).requireCurrentSchema() }
+        #expect(throws: SchemaError.self, "the engine alone cannot convert a history it only partly knows") {
+            try Migrator(connection: connection).migrate()
+        }
+        let applied = try Migrator(connection: connection, components: DRSchema.all).migrate()
+        let expected = DRSchema.all.flatMap { component in
+            component.migrations.filter { ($0.legacyVersion ?? .max) > legacyVersion }.map { MigrationID(component: component.name, version: $0.version) }
+        }
+        #expect(applied == expected, "only what the old sequence had not applied runs")
+        try Migrator(connection: connection, components: DRSchema.all).requireCurrentSchema()
+        let converted = try connection.query("""
+            SELECT count(*)::int AS rows FROM ferry.schema_migrations WHERE applied_at = '2026-11-01T00:00:00Z'
+            """).first!.decode("rows", as: Int.self)
+        #expect(converted == DRSchema.all.flatMap(\.migrations).filter { ($0.legacyVersion ?? .max) <= legacyVersion }.count)
+    }
+
+    @Test func aLegacyMigrationWithOtherContentsIsRefused() throws {
+        let connection = try PostgresConnection(connectionString: try TestDatabase.create())
+        try connection.executeScript(unsafeSQL: """
+            CREATE SCHEMA ferry;
+            CREATE TABLE ferry.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now());
+            INSERT INTO ferry.schema_migrations (version, name, checksum) VALUES (1, 'engine', repeat('a', 64));
+            """)
+        #expect {
+            try Migrator(connection: connection, components: DRSchema.all).migrate()
+        } throws: { error in "\(error)".contains("migration 1 was applied with different contents") }
     }
 
     @Test func concurrentMigrationsApplyOnce() throws {
         let url = try TestDatabase.create()
-        let results = Mutex<[Result<[Int], any Error>]>([])
+        let results = Mutex<[Result<[MigrationID], any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            let result = Result { try Migrator(connection: try PostgresConnection(connectionString: url)).migrate() }
+            let result = Result { try Migrator(connection: try PostgresConnection(connectionString: url), components: DRSchema.all).migrate() }
+
             results.withLock { $0.append(result) }
         }
         let applied = try results.withLock { try $0.map { try $0.get() } }
@@ -146,3 +213,5 @@ struct RunStoreTests {
 }
 
 import Synchronization
+import FerryDRSchema
+import FerrySchema

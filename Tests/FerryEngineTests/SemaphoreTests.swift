@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 @testable import FerryEngine
 
-/// Named semaphores (`sql/005_semaphores.sql`, `RunStore+Semaphores.swift`): a run holds a permit across
+/// Named semaphores (`sql/engine/003_semaphores.sql`, `RunStore+Semaphores.swift`): a run holds a permit across
 /// steps and parks until it gives it back or finishes; a run refused one waits in line and is woken, due
 /// now, in arrival order.
 @Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))

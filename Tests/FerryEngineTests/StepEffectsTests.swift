@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import FerryEngine
 
-/// The effects ledger (`sql/007_step_effects.sql`, `RunStore+Effects.swift`): an intent recorded under the
+/// The effects ledger (`sql/engine/005_step_effects.sql`, `RunStore+Effects.swift`): an intent recorded under the
 /// step's lease before a side effect, confirmed after it.
 @Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
 struct StepEffectsTests {

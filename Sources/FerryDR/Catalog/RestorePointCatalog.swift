@@ -14,7 +14,7 @@ public struct CatalogEntry: Sendable, Equatable {
     public func age(at now: Date) -> Double { now.timeIntervalSince(point.takenAt) }
 }
 
-/// The statements of the catalog of restore points (`ferry.restore_points`, `sql/008_restore_points.sql`).
+/// The statements of the catalog of restore points (`ferry.restore_points`, `sql/dr/005_restore_points.sql`).
 public struct RestorePointCatalog {
     public let connection: PostgresConnection
 

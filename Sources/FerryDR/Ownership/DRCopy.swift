@@ -2,7 +2,7 @@ public import Foundation
 import FerryPostgres
 
 /// The DR snapshot a backup cycle made, as the cycle records it once the copy is available: the await_copy
-/// step's output carries it as `dr_copy` (snake_case), and the trigger of `sql/010_snapshot_ownership.sql`
+/// step's output carries it as `dr_copy` (snake_case), and the trigger of `sql/dr/007_snapshot_ownership.sql`
 /// records it in `ferry.dr_copies` in the same transaction as the checkpoint, under the checkpoint's run.
 /// It is what proves a DR snapshot Ferry's (`SnapshotOwnership`); tags prove nothing.
 public struct DRCopy: Sendable, Codable, Equatable {
@@ -74,7 +74,7 @@ public struct RecordedCopy: Sendable, Equatable {
     public enum Creation: Sendable, Equatable {
         /// SnapshotCreateTime, as RDS answered when the copy became available.
         case at(Date)
-        /// Copies recorded before migration 010: between the run's creation and its await_copy checkpoint,
+        /// Copies recorded before migration dr 7: between the run's creation and its await_copy checkpoint,
         /// widened by the clocks' leeway.
         case within(ClosedRange<Date>)
 

@@ -2,7 +2,7 @@ public import FerryPostgres
 public import Foundation
 import FerryEngine
 
-/// Reads `ferry.dr_copies` (`sql/010_snapshot_ownership.sql`): the DR copies backup cycles recorded.
+/// Reads `ferry.dr_copies` (`sql/dr/007_snapshot_ownership.sql`): the DR copies backup cycles recorded.
 public struct DRCopyLedger {
     public let connection: PostgresConnection
 

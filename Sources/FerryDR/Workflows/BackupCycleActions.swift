@@ -128,7 +128,7 @@ struct BackupCycleActions: Sendable {
                 restorePoint = RestorePoint(database: input.database, kind: input.kind, drRegion: input.drRegion, snapshotID: input.copyID,
                                             snapshotARN: arn, takenAt: taken, runID: context.runID.lowercasedString, source: settings)
             }
-            // What proves the copy Ferry's later (sql/010): recorded with this checkpoint, never from tags.
+            // What proves the copy Ferry's later (sql/dr/007): recorded with this checkpoint, never from tags.
             let drCopy = DRCopy(database: input.database, drRegion: input.drRegion, snapshotID: input.copyID, snapshotARN: arn, createdAt: created)
             return .done(BackupCycle.CopyArrived(copyARN: arn, drCopy: drCopy, encrypted: copy.encrypted, statusChecks: context.polls + 1,
                                                  kmsKeyID: copy.kmsKeyID, restorePoint: restorePoint))

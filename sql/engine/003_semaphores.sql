@@ -1,4 +1,4 @@
--- 005: named semaphores — a pool of N permits that runs hold across steps and parks.
+-- engine 003: named semaphores — a pool of N permits that runs hold across steps and parks.
 --
 -- A permit belongs to a run, not to a worker: it stays held while the run is parked or changes hands after
 -- a crash, and it is released by the run (ferry.release_permits) or, whatever happens, when the run

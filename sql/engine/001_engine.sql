@@ -1,16 +1,9 @@
--- 001: the workflow engine — runs, step checkpoints, the audit log, workers and schedules.
+-- engine 001: the workflow engine — runs, step checkpoints, the audit log, workers and schedules.
 --
 -- The state rules live here, so that the database refuses an illegal row even if the code has a bug.
 -- Migrations run in one transaction each (see ferry migrate); every object is schema-qualified.
 
-CREATE SCHEMA IF NOT EXISTS ferry;
-
-CREATE TABLE ferry.schema_migrations (
-    version     integer PRIMARY KEY CHECK (version > 0),
-    name        text NOT NULL,
-    checksum    text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
-    applied_at  timestamptz NOT NULL DEFAULT now()
-);
+-- The schema and ferry.schema_migrations are the migrator's own: it creates them before the first migration.
 
 -- A workflow definition as it was when a run started: runs finish under the version they began with.
 CREATE TABLE ferry.workflow_definitions (

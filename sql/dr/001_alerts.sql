@@ -1,4 +1,4 @@
--- 002: alerts — a durable outbox delivered through SNS, the RPO breach state, and the failed-run trigger.
+-- dr 001: alerts — a durable outbox delivered through SNS, the RPO breach state, and the failed-run trigger.
 --
 -- An alert is a row before it is a message: it is written in the transaction that causes it (a run failing,
 -- a breach opening), so a worker dying right after that commit loses nothing. Any worker delivers it later.

@@ -1,4 +1,4 @@
--- 010: the DR snapshots Ferry made — ownership by identity, not by tags (issue 14).
+-- dr 007: the DR snapshots Ferry made — ownership by identity, not by tags (issue 14).
 --
 -- Tags are copied: by RDS (CopyTags), by the console, by other tools. An operator's copy of a Ferry DR
 -- snapshot carried Ferry's tags, and retention deleted it while ownership was "carries ferry:managed". From

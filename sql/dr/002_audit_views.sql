@@ -1,4 +1,4 @@
--- 004: views for auditors — every snapshot Ferry took, copied and deleted, and by which run.
+-- dr 002: views for auditors — every snapshot Ferry took, copied and deleted, and by which run.
 --
 -- Built on the backup-cycle runs' inputs and step checkpoints, so they answer from what the engine
 -- committed: a step's row exists exactly when the step completed.

@@ -1,4 +1,4 @@
--- 009: roles — the owner migrates, workers and the CLI write only what the engine writes, auditors read.
+-- engine 006: roles — the owner migrates, workers and the CLI write only what the engine writes, auditors read.
 --
 -- Until now workers ran as the role that ran the migrations, which owns every table: it could disable or
 -- drop the trigger that keeps ferry.events append-only, replace its function, drop the tables, and rewrite
@@ -15,7 +15,7 @@
 -- may create them beforehand, for an owner without CREATEROLE), and two databases migrated at once may race
 -- to create them. The grants belong to this database.
 --
--- Trigger functions (the failed-run alert, permits given back, restore points recorded and forgotten) run
+-- Trigger functions (permits given back here; the DR layer's failed-run alert and catalog) run
 -- as the role whose statement fires them, not as their owner (no SECURITY DEFINER): every table they write
 -- is one the worker writes anyway (it delivers alerts, takes permits, rebuilds the catalog), so they need
 -- no more rights than the caller has, and no function lends the owner's rights to anyone.
@@ -46,9 +46,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ferry TO ferry_worker;
 
 -- The worker and the CLI. Identity columns need no grant on their sequences.
 GRANT SELECT ON ferry.schema_migrations TO ferry_worker;
-GRANT SELECT ON ferry.snapshot_audit, ferry.snapshot_deletions TO ferry_worker;
-GRANT SELECT, INSERT ON ferry.workflow_definitions, ferry.events, ferry.step_checkpoints, ferry.step_effects,
-    ferry.protected_databases TO ferry_worker;
+GRANT SELECT, INSERT ON ferry.workflow_definitions, ferry.events, ferry.step_checkpoints, ferry.step_effects TO ferry_worker;
 GRANT UPDATE (confirmed_at) ON ferry.step_effects TO ferry_worker;
 -- Runs: created, claimed, advanced, parked, cancelled and resumed; what a run is (its workflow, definition,
 -- input, keys, schedule, author) is never changed after it is created.
@@ -56,11 +54,9 @@ GRANT SELECT, INSERT ON ferry.runs TO ferry_worker;
 GRANT UPDATE (status, step_index, step_attempt, step_polls, step_started_at, last_error, next_wake_at,
     lease_owner, lease_expires_at, lease_epoch, cancel_requested_at, cancel_requested_by, started_at,
     finished_at, uses_semaphores, stopped_at_step, ends_as, stop_reason, compensated_at) ON ferry.runs TO ferry_worker;
-GRANT SELECT, INSERT, UPDATE ON ferry.workers, ferry.schedules, ferry.alerts, ferry.rpo_breaches,
-    ferry.semaphores, ferry.restore_points TO ferry_worker;
+GRANT SELECT, INSERT, UPDATE ON ferry.workers, ferry.schedules, ferry.semaphores TO ferry_worker;
 GRANT SELECT, INSERT, DELETE ON ferry.semaphore_holders, ferry.semaphore_waiters TO ferry_worker;
 
--- Auditors: the audit views and the history they are built on.
-GRANT SELECT ON ferry.snapshot_audit, ferry.snapshot_deletions, ferry.schema_migrations, ferry.workflow_definitions,
-    ferry.runs, ferry.step_checkpoints, ferry.events, ferry.step_effects, ferry.schedules, ferry.alerts,
-    ferry.rpo_breaches, ferry.restore_points TO ferry_auditor;
+-- Auditors: the history (the DR layer adds its audit views).
+GRANT SELECT ON ferry.schema_migrations, ferry.workflow_definitions, ferry.runs, ferry.step_checkpoints, ferry.events,
+    ferry.step_effects, ferry.schedules TO ferry_auditor;

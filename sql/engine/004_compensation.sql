@@ -1,4 +1,4 @@
--- 006: compensation — a run that fails or is cancelled undoes what it made before it finishes.
+-- engine 004: compensation — a run that fails or is cancelled undoes what it made before it finishes.
 --
 -- A workflow names compensation steps, each for a range of its steps. A run that stops (fails, or is
 -- cancelled) at a step some compensation covers does not finish at once: it goes on under the same lease,
@@ -23,31 +23,6 @@ ALTER TABLE ferry.runs
         (stopped_at_step IS NULL) = (ends_as IS NULL) AND (stopped_at_step IS NULL) = (stop_reason IS NULL)),
     ADD CONSTRAINT runs_compensated_when_finished CHECK (
         compensated_at IS NULL OR (stopped_at_step IS NOT NULL AND status = ends_as));
-
--- The alert of a compensated run names the step at which it stopped, not its last compensation step (nor,
--- when no event names that step, as after an operator's cancel, the position of a compensation step).
-CREATE OR REPLACE FUNCTION ferry.alert_run_failed() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    database text := NEW.input->>'database';
-    step text;
-BEGIN
-    SELECT e.step_name INTO step FROM ferry.events e
-    WHERE e.run_id = NEW.id AND e.step_name IS NOT NULL AND (NEW.stopped_at_step IS NULL OR e.kind = 'run.compensating')
-    ORDER BY e.id DESC LIMIT 1;
-    step := coalesce(step, format('%s of %s', coalesce(NEW.stopped_at_step, NEW.step_index) + 1, NEW.step_count));
-    INSERT INTO ferry.alerts (kind, subject, message, dedupe_key, run_id, database)
-    VALUES (
-        'run_failed',
-        left(format('Ferry %s failed%s', NEW.workflow, coalesce(': ' || database, '')), 100),
-        format('Ferry %s%s failed at step %s: %s%s — run %s (ferry runs show %s)',
-               NEW.workflow, coalesce(' of ' || database, ''), step, NEW.last_error,
-               CASE WHEN NEW.compensated_at IS NOT NULL THEN ' (what it had made was undone)' ELSE '' END,
-               NEW.id, NEW.id),
-        format('run_failed:%s:%s', NEW.id, extract(epoch FROM NEW.finished_at)),
-        NEW.id, database)
-    ON CONFLICT (dedupe_key) DO NOTHING;
-    RETURN NULL;
-END $$;
 
 -- A run that stops no longer wants the permits it was queued for: it leaves every line at once, so that it
 -- does not hold back the runs queued behind it while it undoes what it made, and passes its turn on (it

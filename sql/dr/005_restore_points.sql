@@ -1,4 +1,4 @@
--- 008: the catalog of restore points — what a restore in the DR region needs, without the primary region.
+-- dr 005: the catalog of restore points — what a restore in the DR region needs, without the primary region.
 --
 -- A backup cycle records a restore point when its DR copy becomes available: the step's checkpoint output
 -- carries it as `restore_point` (FerryDR's RestorePoint, snake_case), and the trigger below records it in

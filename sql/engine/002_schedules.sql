@@ -1,4 +1,4 @@
--- 003: schedules kept in step with the configuration by the workers.
+-- engine 002: schedules kept in step with the configuration by the workers.
 --
 -- A schedule whose database is no longer protected is retired: its row and history stay, it never fires.
 -- It comes back (with its next fire computed afresh) if the database is protected again.
