@@ -135,21 +135,6 @@ public final class RDSClient {
         return try query.call("DeleteDBInstance", parameters) { try DBInstance(xml: $0.requiredChild("DBInstance")) }
     }
 
-    // MARK: - Tags
-
-    public func addTagsToResource(arn: String, tags: [String: String]) throws {
-        var parameters = QueryParameters()
-        parameters.set("ResourceName", arn)
-        parameters.tags(tags)
-        try query.call("AddTagsToResource", parameters) { _ in }
-    }
-
-    public func listTagsForResource(arn: String) throws -> [String: String] {
-        var parameters = QueryParameters()
-        parameters.set("ResourceName", arn)
-        return try query.call("ListTagsForResource", parameters) { try $0.tags() }
-    }
-
     // MARK: - Cross-region pre-signed URL
 
     /// As botocore's `inject_presigned_url_rds`: the same call, plus `DestinationRegion`, as a GET signed

@@ -42,7 +42,8 @@ struct WorkerPolicyTests {
         func started(_ arguments: [String]) throws -> UUID {
             let result = try fleet.ferry(arguments + ["--no-follow"])
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
-            return try #require(UUID(uuidString: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            let id = UUID(uuidString: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            return try #require(id, "\(arguments) printed a run id")
         }
 
         // Two cycles of each: the second's retention (count 1) deletes the first's DR copy.
