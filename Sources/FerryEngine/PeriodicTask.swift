@@ -20,17 +20,9 @@ public struct PeriodicTask: Sendable {
 
 extension Worker {
     func periodicLoop(_ task: PeriodicTask) {
-        var connection: PostgresConnection?
-        while !isStopping {
-            do {
-                if connection == nil {
-                    connection = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-\(task.name)")
-                }
-                try task.body(connection!)
-            } catch {
-                logger.error("periodic task failed; it runs again at its next turn", metadata: ["task": "\(task.name)", "error": "\(error)"])
-                if (error as? PostgresError)?.kind == .connection { connection = nil }
-            }
+        threadLoop("ferry-\(task.name)", failure: "periodic task failed; it runs again at its next turn", metadata: ["task": "\(task.name)"],
+                   maxPause: task.interval, while: { !isStopping }) { connection in
+            try connection.use(task.body)
             pause(seconds: task.interval)
         }
     }

@@ -134,47 +134,35 @@ public final class Worker: Sendable {
 
     // MARK: Heartbeat and wake-ups
 
+    /// Extends the leases the slots hold every third of a lease. It goes on while slots still hold runs after
+    /// `stop()`, and retries within half a second after a failure, so that a database back from an outage
+    /// hears from this worker before its leases expire.
     private func heartbeatLoop() {
         let interval = configuration.leaseSeconds / 3
-        var store: RunStore?
         var lastBeat = ContinuousClock.now
-        while !isStopping || !held.withLock(\.isEmpty) {
+        threadLoop("ferry-heartbeat", failure: "heartbeat failed; leases expire unless the database comes back", level: .warning,
+                   maxPause: 0.5, while: { !isStopping || !held.withLock(\.isEmpty) }) { connection in
             let seen = wake.currentGeneration
             if ContinuousClock.now - lastBeat >= .seconds(interval) {
-                lastBeat = ContinuousClock.now
                 let runs = held.withLock { $0.map { ($0.runID.lowercasedString, $0.epoch) } }
-                do {
-                    if store == nil {
-                        store = RunStore(connection: try PostgresConnection(
-                            connectionString: configuration.databaseURL, applicationName: "ferry-heartbeat"))
-                    }
-                    try store!.heartbeat(workerID: configuration.workerID, runIDs: runs.map(\.0), epochs: runs.map(\.1),
-                                        leaseSeconds: configuration.leaseSeconds)
-                } catch {
-                    logger.warning("heartbeat failed; leases expire unless the database comes back", metadata: ["error": "\(error)"])
-                }
+                _ = try connection.use { try RunStore(connection: $0).heartbeat(
+                    workerID: configuration.workerID, runIDs: runs.map(\.0), epochs: runs.map(\.1), leaseSeconds: configuration.leaseSeconds) }
+                lastBeat = ContinuousClock.now
             }
             wake.wait(since: seen, seconds: min(interval, 0.5))
         }
     }
 
+    /// Wakes idle slots when a run becomes due (NOTIFY ferry_run_due), and once after each (re)connection:
+    /// anything announced while it was not listening is found by the next claim.
     private func listenLoop() {
-        var connection: PostgresConnection?
-        while !isStopping {
-            do {
-                if connection == nil {
-                    let listener = try PostgresConnection(connectionString: configuration.databaseURL, applicationName: "ferry-listener")
-                    try listener.listen("ferry_run_due")
-                    connection = listener
-                    wake.wakeAll() // anything announced while not listening is found by the next claim
-                }
-                if try !connection!.waitForNotifications(timeout: 0.5).isEmpty {
-                    wake.wakeAll()
-                }
-            } catch {
-                logger.warning("listening for new work failed; retrying", metadata: ["error": "\(error)"])
-                connection = nil
-                pause(seconds: 1)
+        threadLoop("ferry-listener", failure: "listening for new work failed; retrying", level: .warning, maxPause: 1,
+                   while: { !isStopping }, prepare: { listener in
+            try listener.listen("ferry_run_due")
+            self.wake.wakeAll()
+        }) { connection in
+            if try !connection.use({ try $0.waitForNotifications(timeout: 0.5) }).isEmpty {
+                wake.wakeAll()
             }
         }
     }

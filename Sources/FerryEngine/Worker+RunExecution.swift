@@ -4,40 +4,9 @@ import Logging
 import Synchronization
 import FerryPrimitives
 
+/// The step executor: performs a claimed run's steps in order under its lease, each step's outcome turned
+/// into the next transition by `StepOutcomePolicy` and persisted by `RunStore`.
 extension Worker {
-    /// One slot: claim a due run, perform it until it parks, finishes or the lease is lost; sleep when
-    /// nothing is due. Database trouble is logged and retried with backoff; a run being performed when
-    /// the connection broke is left to its lease, which expires and lets any worker resume it.
-    func slotLoop(slot: Int) {
-        var store: RunStore?
-        let locals = SlotLocals()
-        var consecutiveFailures = 0
-        while !isStopping {
-            let seen = wake.currentGeneration
-            do {
-                if store == nil {
-                    store = RunStore(connection: try PostgresConnection(
-                        connectionString: configuration.databaseURL, applicationName: "ferry-worker"))
-                }
-                if let run = try store!.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
-                    try perform(run, store: store!, locals: locals)
-                } else {
-                    let due = try store!.secondsUntilNextDue() ?? configuration.idleSeconds
-                    wake.wait(since: seen, seconds: min(max(due, 0.005), configuration.idleSeconds))
-                }
-                consecutiveFailures = 0
-            } catch {
-                consecutiveFailures += 1
-                let delay = Backoff.delay(initial: 0.2, multiplier: 2, cap: 5, step: consecutiveFailures - 1)
-                logger.error("worker slot error; retrying", metadata: [
-                    "slot": "\(slot)", "error": "\(error)", "retry_in_seconds": "\(delay)",
-                ])
-                if (error as? PostgresError)?.kind == .connection { store = nil }
-                pause(seconds: delay)
-            }
-        }
-    }
-
     /// Performs a claimed run's steps in order under its lease.
     func perform(_ claimed: ClaimedRun, store: RunStore, locals: SlotLocals) throws {
         let lease = HeldLease(runID: claimed.id, epoch: claimed.leaseEpoch)
@@ -111,7 +80,7 @@ extension Worker {
                                     outputs: outputs, compensation: compensation, store: store, locals: locals, logger: logger)
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
-            let transition = RunStateMachine.transition(state: state, step: step.definition, event: event,
+            let transition = StepOutcomePolicy.transition(state: state, step: step.definition, event: event,
                                                         random: { Double.random(in: 0..<1) })
             let written: Bool
             switch transition {

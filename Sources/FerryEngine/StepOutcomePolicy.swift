@@ -1,25 +1,5 @@
 import FerryPrimitives
 
-/// The lifecycle of a run, as stored in `ferry.runs.status`.
-public enum RunStatus: String, Sendable, CaseIterable, Codable {
-    case pending, running, waiting, succeeded, failed, cancelled
-
-    public var isFinished: Bool { self == .succeeded || self == .failed || self == .cancelled }
-
-    /// What an operator may do to a run in this status.
-    public var operatorActions: Set<OperatorAction> {
-        switch self {
-        case .pending, .waiting, .running: [.cancel]
-        case .failed, .cancelled: [.resume]
-        case .succeeded: []
-        }
-    }
-}
-
-public enum OperatorAction: String, Sendable {
-    case cancel, resume
-}
-
 /// What the worker learned by performing the current step once.
 public enum StepEvent: Sendable, Equatable {
     case completed(output: JSONValue)
@@ -61,9 +41,10 @@ public enum RunTransition: Sendable, Equatable {
     case fail(error: String)
 }
 
-/// The run state machine: pure, no I/O. Given where the step stands, its policy and what happened,
-/// it says what to persist. `random` returns a value in 0..<1 (injected so tests are exact).
-public enum RunStateMachine {
+/// What a step's outcome means for its run, under the step's retry, poll and timeout policy: pure, no I/O.
+/// Given where the step stands, its policy and what happened, it says what to persist. `random` returns a
+/// value in 0..<1 (injected so tests are exact).
+public enum StepOutcomePolicy {
     public static func transition(
         state: StepState, step: StepDefinition, event: StepEvent, random: () -> Double
     ) -> RunTransition {

@@ -1,7 +1,7 @@
 import Testing
 @testable import FerryEngine
 
-struct RunStateMachineTests {
+struct StepOutcomePolicyTests {
     static let step = StepDefinition(
         name: "copy",
         retry: StepRetryPolicy(maxAttempts: 3, initialBackoff: 2, maxBackoff: 10, multiplier: 2),
@@ -43,13 +43,13 @@ struct RunStateMachineTests {
     @Test(arguments: table.indices)
     func transition(row: Int) {
         let (state, event, random, expected) = Self.table[row]
-        #expect(RunStateMachine.transition(state: state, step: Self.step, event: event, random: { random }) == expected)
+        #expect(StepOutcomePolicy.transition(state: state, step: Self.step, event: event, random: { random }) == expected)
     }
 
     @Test func retryBackoffIsCapped() {
         let policy = StepRetryPolicy(maxAttempts: 100, initialBackoff: 1, maxBackoff: 30, multiplier: 2)
-        #expect(RunStateMachine.retryDelay(after: 50, policy: policy, random: { 1 }) == 30)
-        #expect(RunStateMachine.retryDelay(after: 3, policy: policy, random: { 1 }) == 4)
+        #expect(StepOutcomePolicy.retryDelay(after: 50, policy: policy, random: { 1 }) == 30)
+        #expect(StepOutcomePolicy.retryDelay(after: 3, policy: policy, random: { 1 }) == 4)
     }
 
     @Test func operatorActionsFollowStatus() {
