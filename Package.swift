@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres", "FerryDRSchema", "FerrySchema",
+                "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres", "FerryPrimitives", "FerryDRSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "FerryTestSupport", dependencies: ["FerryPostgres", "FerryEngine"], path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "FerryPostgresTests", dependencies: ["FerryPostgres", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryTestSupport", .product(name: "Logging", package: "swift-log")],
+            name: "FerryAWSTests", dependencies: ["FerryAWS", "FerryPrimitives", "FerryTestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: [
                 "botocore_presigned_copy.py", "botocore_signer.py", "fake_metadata_server.py", "fault_proxy.py", "hostile_endpoint.py", "moto_with_auth.py",
             ], swiftSettings: strictSettings

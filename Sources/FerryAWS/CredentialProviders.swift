@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import FerryPrimitives
 
 /// One provider of the default chain: nil from `load()` means "not configured here, try the next one";
 /// a throw means "configured here but failing" and stops the chain, as in the SDKs.
@@ -42,7 +43,7 @@ struct EnvironmentCredentialSource: CredentialSource {
         case (nil, nil): return nil
         case let (keyID?, secret?):
             return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]?.nonEmpty,
-                                  expiration: environment["AWS_CREDENTIAL_EXPIRATION"].flatMap(Timestamp.parse), source: name)
+                                  expiration: environment["AWS_CREDENTIAL_EXPIRATION"].flatMap(ISO8601.parse), source: name)
         case (nil, _): throw AWSError.credentials("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not")
         case (_, nil): throw AWSError.credentials("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import FerryPrimitives
 
 /// ECS/EKS container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on 169.254.170.2) or
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (preferred) or
@@ -94,7 +95,7 @@ enum MetadataCredentialsDocument {
         guard let keyID = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String else {
             throw AWSError.credentials("\(endpoint) answered without AccessKeyId and SecretAccessKey")
         }
-        let expiration = (object["Expiration"] as? String).flatMap(Timestamp.parse)
+        let expiration = (object["Expiration"] as? String).flatMap(ISO8601.parse)
         return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: (object["Token"] as? String)?.nonEmpty,
                               expiration: expiration, source: source)
     }

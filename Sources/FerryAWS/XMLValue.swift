@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
+import FerryPrimitives
 #endif
 
 /// A parsed XML element: name (without namespace prefix), text, children. Query-API responses are decoded
@@ -80,7 +81,7 @@ struct XMLValue: Sendable {
 
     func date(_ name: String) throws -> Date? {
         guard let text = string(name), !text.isEmpty else { return nil }
-        guard let date = Timestamp.parse(text) else { throw AWSError.malformed("<\(self.name)><\(name)> is not a timestamp: \(text.prefix(40))") }
+        guard let date = ISO8601.parse(text) else { throw AWSError.malformed("<\(self.name)><\(name)> is not a timestamp: \(text.prefix(40))") }
         return date
     }
 
@@ -127,56 +128,3 @@ extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }
 
-/// ISO 8601 timestamps as AWS and moto write them: `2026-11-25T13:20:46Z`, `...46.478Z`, `...46.478000+00:00`.
-enum Timestamp {
-    static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[range] {
-                guard byte >= 48 && byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
-        }
-        guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
-        else { return nil }
-        var index = 19
-        var fraction = 0.0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            var scale = 0.1
-            index += 1
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                fraction += Double(bytes[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-        }
-        var offset = 0
-        if index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "Z"), UInt8(ascii: "z"): index += 1
-            case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                guard let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6) else { return nil }
-                offset = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
-                index += 6
-            default: return nil
-            }
-        }
-        guard index == bytes.count, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm), so no calendar or formatter is involved.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
-    }
-}

@@ -1,18 +1,29 @@
 import Foundation
+import FerryPrimitives
 
 extension JSONValue {
-    /// The JSON of an `Encodable` value (dates as ISO 8601), for a run's input or a step's output.
+    /// The JSON of an `Encodable` value (dates as ISO 8601 to the second), for a run's input or a step's output.
     public init(encoding value: some Encodable) throws {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ISO8601.format(date))
+        }
         self = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
     }
 
-    /// This JSON read as a `Decodable` type (dates as ISO 8601). A mismatch throws a `JSONValueError` that
+    /// This JSON read as a `Decodable` type (dates as ISO 8601, fractions and offsets allowed). A mismatch throws a `JSONValueError` that
     /// names the field and what is wrong with it (`"kind": not a valid value`).
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = ISO8601.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text)")
+            }
+            return date
+        }
         do {
             return try decoder.decode(T.self, from: JSONEncoder().encode(self))
         } catch let error as DecodingError {

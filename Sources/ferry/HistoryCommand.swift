@@ -1,6 +1,7 @@
 import ArgumentParser
 import FerryEngine
 import Foundation
+import FerryPrimitives
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,7 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let since, ISO8601DateFormatter().date(from: since) == nil {
+        if let since, ISO8601.parse(since) == nil {
             throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z")
         }
         guard (1...1_000_000).contains(limit) else { throw ValidationError("--limit must be 1-1000000") }
@@ -33,7 +34,7 @@ struct HistoryCommand: ParsableCommand {
         try reportingErrors {
             // No event predates 1970; an earlier --since (0001-01-01, which the database cannot take in the
             // proleptic calendar Foundation writes) means "from the beginning".
-            let sinceDate = since.flatMap { ISO8601DateFormatter().date(from: $0) }.map { max($0, Date(timeIntervalSince1970: 0)) }
+            let sinceDate = since.flatMap(ISO8601.parse).map { max($0, Date(timeIntervalSince1970: 0)) }
             let events = try database.store().events(runID: try runID.map(parseRunID), since: sinceDate, limit: limit)
             if json {
                 try Output.printJSON(["events": events])

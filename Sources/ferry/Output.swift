@@ -1,5 +1,6 @@
 import FerryEngine
 import Foundation
+import FerryPrimitives
 
 enum Output {
     /// One JSON document on stdout: sorted keys, ISO 8601 UTC times.
@@ -15,9 +16,7 @@ enum Output {
 
     static func timestamp(_ date: Date?) -> String {
         guard let date else { return "-" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        return ISO8601.format(date, fractionDigits: 3)
     }
 
     /// Columns padded to their widest cell; control characters in cells are written out, so that a value

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import FerryAWS
 import Logging
+import FerryPrimitives
 
 /// The default chain against temporary files, explicit environments and a loopback stand-in for the
 /// metadata, container and STS endpoints. No test reaches the real instance metadata address.
@@ -199,13 +200,22 @@ import Logging
         }
     }
 
-    @Test(arguments: ["2026-11-25T13:20:46Z", "2026-11-25T13:20:46.000Z", "2026-11-25T13:20:46.000000+00:00", "2026-11-25T14:20:46+01:00"])
+    @Test(arguments: ["2026-11-25T13:20:46Z", "2026-11-25T13:20:46.000Z", "2026-11-25T13:20:46.000000+00:00", "2026-11-25T14:20:46+01:00", "2026-11-25 13:20:46+00", "2026-11-25T12:20:46-0100"])
     func timestampsInEveryShapeAWSWrites(text: String) {
-        #expect(Timestamp.parse(text) == Date(timeIntervalSince1970: 1_795_612_846))
+        #expect(ISO8601.parse(text) == Date(timeIntervalSince1970: 1_795_612_846))
     }
 
-    @Test(arguments: ["", "2026-11-25", "2026-13-25T13:20:46Z", "2026-11-25T13:20:46Q", "yesterday"])
+    /// Formatting is parsing's inverse, to the digits asked for, across eras and leap days.
+    @Test(arguments: [0.0, 1_795_612_846.478, 951_782_400, -86_400.25, 4_107_542_399.999])
+    func formatsWhatItParses(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(ISO8601.parse(ISO8601.format(date)) == Date(timeIntervalSince1970: seconds.rounded(.down)))
+        #expect(abs(ISO8601.parse(ISO8601.format(date, fractionDigits: 3))!.timeIntervalSince1970 - seconds) < 0.001)
+        #expect(ISO8601.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+    }
+
+    @Test(arguments: ["", "2026-11-25", "2026-13-25T13:20:46Z", "2026-02-30T13:20:46Z", "2026-11-25T13:20:46Q", "2026-11-25T13:20:46.Z", "yesterday"])
     func notTimestamps(text: String) {
-        #expect(Timestamp.parse(text) == nil)
+        #expect(ISO8601.parse(text) == nil)
     }
 }

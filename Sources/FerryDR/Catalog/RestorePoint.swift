@@ -1,5 +1,6 @@
 import FerryAWS
 public import Foundation
+import FerryPrimitives
 
 /// A DR snapshot a database can be restored from, with everything the restore needs: the catalog's unit
 /// (`ferry.restore_points`). A backup cycle records one when its DR copy becomes available, in the same
@@ -54,7 +55,7 @@ public enum RestorePointTags {
 
     /// The tags for a snapshot that already carries `otherTags`.
     public static func tags(source: SourceSettings, takenAt: Date, otherTags: Int) throws -> [String: String] {
-        var tags = [Self.takenAt: iso8601(takenAt)]
+        var tags = [Self.takenAt: ISO8601.format(takenAt, fractionDigits: 3)]
         var encoded = try chunks(source)
         if otherTags + 1 + encoded.count > maxTags {
             var withoutTags = source
@@ -69,7 +70,7 @@ public enum RestorePointTags {
     public static func restorePoint(kind: DatabaseKind, region: String, identifier: String, arn: String?,
                                     tags: [String: String]) -> RestorePoint? {
         guard tags[FerryTags.managed] == FerryTags.managedValue, let database = tags[FerryTags.sourceDatabase],
-              let arn, let takenText = tags[takenAt], let taken = parseISO8601(takenText) else { return nil }
+              let arn, let takenText = tags[takenAt], let taken = ISO8601.parse(takenText) else { return nil }
         var text = ""
         var index = 1
         while let chunk = tags["\(sourcePrefix)\(index)"] {
@@ -91,17 +92,5 @@ public enum RestorePointTags {
             let to = text.index(from, offsetBy: min(maxValueLength, text.count - start))
             return String(text[from..<to])
         }
-    }
-
-    static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func parseISO8601(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 }
