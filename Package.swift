@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries, linked from the distribution's -dev packages.
@@ -36,7 +41,8 @@ let package = Package(
             name: "FerrySchema",
             path: "sql/engine",
             resources: [.embedInCode("001_engine.sql"), .embedInCode("002_schedules.sql"), .embedInCode("003_semaphores.sql"),
-                        .embedInCode("004_compensation.sql"), .embedInCode("005_step_effects.sql"), .embedInCode("006_roles.sql")],
+                        .embedInCode("004_compensation.sql"), .embedInCode("005_step_effects.sql"), .embedInCode("006_roles.sql"),
+                        .embedInCode("007_history_retention.sql")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -45,22 +51,28 @@ let package = Package(
             path: "sql/dr",
             resources: [.embedInCode("001_alerts.sql"), .embedInCode("002_audit_views.sql"), .embedInCode("003_alerts_name_the_stopped_step.sql"),
                         .embedInCode("004_audit_views_read_the_effects_ledger.sql"), .embedInCode("005_restore_points.sql"),
-                        .embedInCode("006_roles.sql"), .embedInCode("007_snapshot_ownership.sql")],
+                        .embedInCode("006_roles.sql"), .embedInCode("007_snapshot_ownership.sql"), .embedInCode("008_operations.sql")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FerryAWS",
-            dependencies: ["CCurl", "FerryPrimitives", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCurl", "FerryPrimitives", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryPostgres", "FerrySchema", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryPostgres", "FerrySchema", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FerryDR",
-            dependencies: ["FerryEngine", "FerryAWS", "FerryPostgres", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryEngine", "FerryAWS", "FerryPostgres", "FerryPrimitives", "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -69,6 +81,12 @@ let package = Package(
                 "FerryEngine", "FerryDR", "FerryAWS", "FerryPostgres", "FerryPrimitives", "FerryDRSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -104,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryDRTests", dependencies: ["FerryDR", "FerryEngine", "FerryAWS", "FerryPostgres", "FerrySchema", "FerryDRSchema", "FerryTestSupport"],
-            exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py"], swiftSettings: strictSettings
+            exclude: ["moto_polls_check.py", "rds_emulator_check.py", "sns_inbox.py", "cloudwatch_check.py"], swiftSettings: strictSettings
         ),
     ]
 )

@@ -48,6 +48,10 @@ public struct AWSContext: Sendable {
     public func kms(region: String) throws -> KMSClient { KMSClient(try connection(service: "kms", region: region)) }
     public func sns(region: String) throws -> SNSClient { SNSClient(try connection(service: "sns", region: region)) }
     public func sts(region: String) throws -> STSClient { STSClient(try connection(service: "sts", region: region)) }
+    /// CloudWatch: its endpoint and signing name are `monitoring` (`AWS_ENDPOINT_URL_MONITORING`).
+    public func cloudWatch(region: String) throws -> CloudWatchClient {
+        CloudWatchClient(try connection(service: "monitoring", region: region))
+    }
 
     func connection(service: String, region: String, signed: Bool = true) throws -> ServiceConnection {
         guard EndpointResolver.isValidRegion(region) else { throw AWSError.configuration("not an AWS region name: \(region)") }

@@ -42,6 +42,12 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
     public var isThrottling: Bool { kind == .service && AWSErrorCode.throttling.contains(code) || httpStatus == 429 }
 
+    /// The credentials were missing, refused or expired: every call fails until someone fixes them.
+    /// (Access denied to one action is a policy problem, not this.)
+    public var isCredentialFailure: Bool {
+        kind == .credentials || (kind == .service && AWSErrorCode.credentialRefusals.contains(code))
+    }
+
     public var isRetryable: Bool {
         switch kind {
         case .transport: return true
@@ -115,6 +121,12 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
         "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
+    ]
+    /// The codes AWS answers a request with when its credentials are unknown, expired or invalid.
+    static let credentialRefusals: Set<Self> = [
+        "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
+        "SignatureDoesNotMatch", "InvalidSignatureException", "AuthFailure", "IncompleteSignature",
+        "MissingAuthenticationToken", "InvalidAccessKeyId",
     ]
     /// Transient service-side codes the AWS SDKs retry.
     static let transient: Set<Self> = [

@@ -45,6 +45,7 @@ final class ServiceConnection {
         var spent = 0
         while true {
             var error: AWSError
+            AWSMetrics.called(service: service, action: operation)
             do {
                 let response = try transport.send(try signedRequest(headers: headers, body: body))
                 if (200..<300).contains(response.status) {
@@ -57,6 +58,7 @@ final class ServiceConnection {
                 error = failure
             }
             error.operation = "\(service):\(operation)"
+            AWSMetrics.failed(service: service, code: error.code)
             let cost = error.code == .timeout ? retry.timeoutCost : retry.retryCost
             guard error.isRetryable, attempt < retry.maxAttempts else {
                 logger.debug("aws call failed", metadata: metadata(operation, attempt, error.httpStatus, error.requestID, error))
@@ -67,6 +69,7 @@ final class ServiceConnection {
                 throw error
             }
             spent += cost
+            AWSMetrics.retried(service: service, code: error.code)
             let delay = retry.delay(beforeRetry: attempt - 1)
             logger.info("aws call will be retried", metadata: metadata(operation, attempt, error.httpStatus, error.requestID, error)
                 .merging(["delay_ms": "\(Int(delay.seconds * 1000))"]) { $1 })

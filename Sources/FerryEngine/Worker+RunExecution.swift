@@ -15,7 +15,10 @@ extension Worker {
         var logger = self.logger
         logger[metadataKey: "run_id"] = "\(claimed.id.lowercasedString)"
         logger[metadataKey: "workflow"] = "\(claimed.workflow)"
+        // The database a run is about, when its input names one (the DR workflows' inputs do).
+        if let database = claimed.input["database"]?.stringValue { logger[metadataKey: "database"] = "\(database)" }
         if let previous = claimed.tookOverFrom {
+            EngineMetrics.leaseTakenOver(workflow: claimed.workflow)
             logger.notice("took over a run whose lease expired", metadata: ["previous_owner": "\(previous)"])
         }
         let claimedAt = ContinuousClock.now
@@ -38,7 +41,9 @@ extension Worker {
         } catch {
             let fence = LeaseFence(runID: claimed.id, epoch: claimed.leaseEpoch, stepIndex: claimed.stepIndex,
                                    stepName: "-", workerID: configuration.workerID)
-            _ = try store.fail(fence: fence, failedAttempts: claimed.failedAttempts, polls: claimed.polls, error: "\(error)")
+            if try store.fail(fence: fence, failedAttempts: claimed.failedAttempts, polls: claimed.polls, error: "\(error)") {
+                EngineMetrics.runFinished(workflow: claimed.workflow, outcome: .failed)
+            }
             logger.error("run failed: cannot plan it", metadata: ["error": "\(error)"])
             return
         }
@@ -50,6 +55,10 @@ extension Worker {
             return mainPlan + definition.compensationPlan(stoppedAt: compensation.stoppedAtStep, plan: mainPlan)
         }
         var plan = steps(compensation)
+        /// A run begins when its first step is first performed: not again after a retry, a poll, a takeover,
+        /// a release or a resumption.
+        var beginsHere = claimed.stepIndex == 0 && claimed.failedAttempts == 0 && claimed.polls == 0
+            && claimed.tookOverFrom == nil && claimed.compensation == nil
         var stepIndex = claimed.stepIndex
         var failedAttempts = claimed.failedAttempts
         var polls = claimed.polls
@@ -76,8 +85,14 @@ extension Worker {
                 if try store.release(fence: fence) { logger.info("released the run for another worker", metadata: ["step": "\(step.name)"]) }
                 return
             }
+            if beginsHere {
+                EngineMetrics.runStarted(workflow: claimed.workflow)
+                beginsHere = false
+            }
+            let performedAt = ContinuousClock.now
             let event = performStep(step, of: claimed, fence: fence, failedAttempts: failedAttempts, polls: polls,
                                     outputs: outputs, compensation: compensation, store: store, locals: locals, logger: logger)
+            EngineMetrics.stepPerformed(workflow: claimed.workflow, step: step.name, duration: ContinuousClock.now - performedAt)
             let state = StepState(stepIndex: stepIndex, stepCount: plan.count, failedAttempts: failedAttempts, polls: polls,
                                   elapsed: databaseNow().timeIntervalSince(stepStartedAt))
             let transition = StepOutcomePolicy.transition(state: state, step: step.definition, event: event,
@@ -102,6 +117,7 @@ extension Worker {
                     beginCompensating(stopped, startedAt: nextStepStartedAt)
                     continue
                 case .finished(let status)?:
+                    EngineMetrics.runFinished(workflow: claimed.workflow, outcome: status)
                     logger.info("run finished", metadata: ["status": "\(status.rawValue)", "after_step": "\(step.name)"])
                 case nil:
                     break
@@ -114,6 +130,7 @@ extension Worker {
             case .retry(let delay, let attempts, let error):
                 written = try store.park(fence: fence, delay: delay, failedAttempts: attempts, polls: polls,
                                          error: error, kind: "step.retrying", reason: error)
+                if written { EngineMetrics.stepRetried(workflow: claimed.workflow, step: step.name) }
                 logger.warning("step failed; will retry", metadata: [
                     "step": "\(step.name)", "attempt": "\(attempts)", "retry_in_seconds": "\(delay)", "error": "\(error)",
                 ])
@@ -128,7 +145,10 @@ extension Worker {
                 } else {
                     let message = compensation.map { "undoing failed: \(error) (the run had stopped: \($0.reason))" } ?? error
                     written = try store.fail(fence: fence, failedAttempts: failedAttempts + 1, polls: polls, error: message)
-                    if written { logger.error("run failed", metadata: ["step": "\(step.name)", "error": "\(message)"]) }
+                    if written {
+                        EngineMetrics.runFinished(workflow: claimed.workflow, outcome: .failed)
+                        logger.error("run failed", metadata: ["step": "\(step.name)", "error": "\(message)"])
+                    }
                 }
             }
             if !written {

@@ -15,15 +15,18 @@ public final class PostgresConnection {
     private var transactionDepth = 0
 
     /// Connects with a libpq URI (`postgresql://…`) or keyword/value string; an empty string means libpq's
-    /// `PG*` environment variables. Sessions run in UTC with ISO dates.
-    public init(connectionString: String, applicationName: String = "ferry") throws {
+    /// `PG*` environment variables. Sessions run in UTC with ISO dates. `connectTimeoutSeconds` bounds each
+    /// connection attempt unless the connection string sets `connect_timeout` itself.
+    public init(connectionString: String, applicationName: String = "ferry", connectTimeoutSeconds: Int = 10) throws {
         self.connectionString = connectionString
         self.secrets = ConnectionSecrets(connectionString)
         self.applicationName = applicationName
+        self.connectTimeoutSeconds = connectTimeoutSeconds
         try connect()
     }
 
     private let applicationName: String
+    private let connectTimeoutSeconds: Int
 
     deinit {
         PQfinish(handle)
@@ -42,7 +45,7 @@ public final class PostgresConnection {
     private func connect() throws {
         // Earlier keywords are defaults: `dbname` is expanded from the URI and overrides them.
         let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["10", applicationName, connectionString]
+        let values = [String(connectTimeoutSeconds), applicationName, connectionString]
         let connection = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers + [nil], valuePointers + [nil], 1)

@@ -62,14 +62,43 @@ struct ActorOption: ParsableArguments {
     }
 }
 
+/// How log lines are written: `text` (swift-log's stderr lines, control characters written out) or `json`
+/// (one object per line, see `JSONLogHandler`).
+enum LogFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json
+}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line (default: $FERRY_LOG_FORMAT, else text).")
+    var logFormat: LogFormat?
+
+    func validate() throws {
+        _ = try resolvedFormat()
+    }
+
+    func resolvedFormat() throws -> LogFormat {
+        if let logFormat { return logFormat }
+        guard let fromEnvironment = ProcessInfo.processInfo.environment["FERRY_LOG_FORMAT"], !fromEnvironment.isEmpty else { return .text }
+        guard let format = LogFormat(rawValue: fromEnvironment) else {
+            throw ValidationError("FERRY_LOG_FORMAT must be text or json, not \"\(fromEnvironment.escapingControlCharacters)\"")
+        }
+        return format
+    }
+}
+
 enum FerryLogging {
-    /// Logs to stderr at $FERRY_LOG_LEVEL (default info).
-    static func bootstrap() {
+    /// Logs to stderr at $FERRY_LOG_LEVEL (default info), as `format` says.
+    static func bootstrap(format: LogFormat) {
         let level = ProcessInfo.processInfo.environment["FERRY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return EscapingLogHandler(inner: handler)
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, logLevel: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return EscapingLogHandler(inner: handler)
+            }
         }
     }
 }

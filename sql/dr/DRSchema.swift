@@ -11,6 +11,7 @@ public enum DRSchema {
         Migration(version: 5, name: "restore_points", sql: PackageResources._05_restore_points_sql, legacyVersion: 8),
         Migration(version: 6, name: "roles", sql: PackageResources._06_roles_sql, legacyVersion: 9),
         Migration(version: 7, name: "snapshot_ownership", sql: PackageResources._07_snapshot_ownership_sql, legacyVersion: 10),
+        Migration(version: 8, name: "operations", sql: PackageResources._08_operations_sql),
     ])
 
     /// Every component a `ferry` database holds, in the order they are applied.

@@ -42,5 +42,6 @@ public enum Schema {
         Migration(version: 4, name: "compensation", sql: PackageResources._04_compensation_sql, legacyVersion: 6),
         Migration(version: 5, name: "step_effects", sql: PackageResources._05_step_effects_sql, legacyVersion: 7),
         Migration(version: 6, name: "roles", sql: PackageResources._06_roles_sql, legacyVersion: 9),
+        Migration(version: 7, name: "history_retention", sql: PackageResources._07_history_retention_sql),
     ])
 }

@@ -6,6 +6,8 @@ public enum AWSService: String, Sendable, Hashable, CaseIterable {
     case sns
     case kms
     case sts
+    /// CloudWatch (its endpoint prefix and signing name).
+    case monitoring
 }
 
 /// Endpoint overrides from the `endpoints` key of the configuration. `FerryAWS.EndpointResolver` applies

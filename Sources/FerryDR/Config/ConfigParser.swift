@@ -7,7 +7,7 @@ import Yams
 struct ConfigParser {
     static let topLevelKeys: Set<String> = [
         "primary_region", "dr_region", "dr_kms_key", "alert_topic_arn", "endpoints", "copy_slots", "defaults",
-        "databases",
+        "databases", "history_retention",
     ]
     static let selectorKeys: Set<String> = ["identifier", "pattern", "tagged", "kind"]
 
@@ -45,6 +45,13 @@ struct ConfigParser {
         let endpoints = top["endpoints"].map { parseEndpoints($0, at: path.key("endpoints")) } ?? AWSEndpoints()
         let copySlots = top["copy_slots"].map { parseCopySlots($0, at: path.key("copy_slots")) } ?? CopySlots()
         let defaults = top["defaults"].map { parseDefaults($0, at: path.key("defaults")) } ?? PartialSettings()
+        let historyRetention = top["history_retention"].flatMap { node in
+            reader.value(node, at: path.key("history_retention")) { text throws(InvalidValue) in
+                let retention = try ConfigDuration.parse(text)
+                guard retention >= FerryConfig.minimumHistoryRetention else { throw InvalidValue("must be at least 1d") }
+                return retention
+            }
+        }
         let rules = reader.required("databases", in: top)
             .map { parseDatabases($0, at: path.key("databases"), defaults: defaults) }
 
@@ -53,7 +60,7 @@ struct ConfigParser {
         }
         return FerryConfig(
             source: source, primaryRegion: primary, drRegion: dr, drKMSKey: kmsKey, alertTopicARN: topic,
-            endpoints: endpoints, copySlots: copySlots, databases: rules
+            endpoints: endpoints, copySlots: copySlots, databases: rules, historyRetention: historyRetention
         )
     }
 

@@ -22,11 +22,16 @@ public struct FerryConfig: Sendable, Hashable {
     /// The `databases` entries in file order, `defaults` already applied. A database matched by several
     /// entries is protected once, with the settings of the FIRST entry that matches it.
     public var databases: [ProtectionRule]
+    /// How long finished runs stay in the history before the workers delete them; nil keeps them forever.
+    public var historyRetention: Duration?
+
+    /// The shortest `history_retention` (the database refuses less, see sql/engine/007_history_retention.sql).
+    public static let minimumHistoryRetention: Duration = .seconds(86_400)
 
     public init(
         source: String, primaryRegion: AWSRegion, drRegion: AWSRegion, drKMSKey: KMSKeyReference,
         alertTopicARN: ARN, endpoints: AWSEndpoints = AWSEndpoints(),
-        copySlots: CopySlots = CopySlots(), databases: [ProtectionRule]
+        copySlots: CopySlots = CopySlots(), databases: [ProtectionRule], historyRetention: Duration? = nil
     ) {
         self.source = source
         self.primaryRegion = primaryRegion
@@ -36,6 +41,7 @@ public struct FerryConfig: Sendable, Hashable {
         self.endpoints = endpoints
         self.copySlots = copySlots
         self.databases = databases
+        self.historyRetention = historyRetention
     }
 
     /// The configuration file to read: `--config` if given, else `FERRY_CONFIG`, else `ferry.yaml`.

@@ -13,8 +13,15 @@ public enum DRServices {
     /// How often a worker delivers queued alerts, and checks recovery points (one AWS discovery each).
     public static let alertInterval: Double = 5
     public static let rpoInterval: Double = 120
+    /// How often a worker publishes the dead-man's switch to CloudWatch (the alarms allow a few missed turns).
+    public static let deadMansSwitchInterval: Double = 60
+    /// How often a worker that serves `/metrics` refreshes the recovery-point and copy-pool gauges.
+    public static let gaugeInterval: Double = 10
 
-    public static func periodicTasks(runtime: DRRuntime, catalog: WorkflowCatalog) -> [PeriodicTask] {
+    /// `workerID` names the worker in alerts and in the history's `history.pruned` events; `exportsMetrics`
+    /// adds the task that keeps the Prometheus gauges current.
+    public static func periodicTasks(runtime: DRRuntime, catalog: WorkflowCatalog, workerID: String,
+                                     exportsMetrics: Bool = false) -> [PeriodicTask] {
         let scheduler = DRScheduler(runtime: runtime, catalog: catalog)
         // The fleet as last discovered, and when (monotonic): only the scheduler task's thread touches it.
         let discovered = Mutex<(selection: DatabaseSelection, at: ContinuousClock.Instant)?>(nil)
@@ -26,7 +33,13 @@ public enum DRServices {
                 if let cached = discovered.withLock({ $0 }), ContinuousClock.now - cached.at < .seconds(syncInterval) {
                     selection = cached.selection
                 } else {
-                    selection = try runtime.selectDatabases()
+                    do {
+                        selection = try runtime.selectDatabases()
+                    } catch {
+                        try FleetAlerts(connection: connection).credentialsFailing(error, workerID: workerID)
+                        throw error
+                    }
+                    try FleetAlerts(connection: connection).databasesUnmatched(selection.missing, primaryRegion: runtime.config.primaryRegion.name)
                     try DRScheduler.sync(selection, store: store, now: now)
                     discovered.withLock { $0 = (selection, ContinuousClock.now) }
                 }
@@ -46,6 +59,29 @@ public enum DRServices {
                 try RPOMonitor(connection: connection).check(
                     protected: DatabaseSelection(rules: runtime.config.databases, discovered: known).protected, now: Date())
             },
-        ]
+            // The dead-man's switch: CloudWatch alarms page when these stop arriving (every worker dead, or
+            // none able to reach AWS) or report a database behind its objective.
+            PeriodicTask(name: "dead-mans-switch", interval: deadMansSwitchInterval) { connection in
+                let telemetry = try RecoveryTelemetry.read(rules: runtime.config.databases, connection: connection, now: Date())
+                do {
+                    let cloudWatch = try runtime.aws.cloudWatch(region: runtime.config.drRegion.name)
+                    let data = telemetry.cloudWatchData
+                    for start in stride(from: 0, to: data.count, by: 1_000) {
+                        try cloudWatch.putMetricData(namespace: RecoveryTelemetry.namespace, Array(data[start..<min(start + 1_000, data.count)]))
+                    }
+                } catch {
+                    try FleetAlerts(connection: connection).credentialsFailing(error, workerID: workerID)
+                    throw error
+                }
+            },
+        ] + (exportsMetrics ? [
+            PeriodicTask(name: "recovery-gauges", interval: gaugeInterval) { connection in
+                try RecoveryTelemetry.read(rules: runtime.config.databases, connection: connection, now: Date()).recordGauges()
+            },
+        ] : []) + (runtime.config.historyRetention.map { keep in
+            [PeriodicTask(name: "history-retention", interval: HistoryRetention.interval) { connection in
+                _ = try HistoryRetention(keep: keep).prune(on: connection, actor: workerID)
+            }]
+        } ?? [])
     }
 }

@@ -93,14 +93,27 @@ public enum BackupCycle {
             }
         }
 
+        /// A manual-snapshot quota as `DescribeAccountAttributes` reported it: above 80 % used, the
+        /// checkpoint's trigger queues a `snapshot_quota` alert (sql/dr/008_operations.sql reads these names).
+        public struct Quota: Codable, Sendable, Equatable {
+            public var region: String
+            public var name: String
+            public var used: Int
+            public var max: Int
+        }
+
         public var deletedPrimary: String
         public var retentionDeleted: [Decision]
         public var retentionKept: [Decision]
+        /// The DR region's manual-snapshot quota of the database's kind after retention; nil when it could
+        /// not be read (and in checkpoints written before it was recorded).
+        public var manualSnapshotQuota: Quota?
 
         enum CodingKeys: String, CodingKey {
             case deletedPrimary = "deleted_primary"
             case retentionDeleted = "retention_deleted"
             case retentionKept = "retention_kept"
+            case manualSnapshotQuota = "manual_snapshot_quota"
         }
     }
 

@@ -173,7 +173,22 @@ struct BackupCycleActions: Sendable {
             .filter { $0.region == input.drRegion }
             .map { BackupCycle.CleanupDone.Decision(snapshotID: $0.identifier, reason: $0.reason) }
         let retentionKept = plan.keep.map { BackupCycle.CleanupDone.Decision(snapshotID: $0.snapshot.identifier, reason: $0.reason) }
-        return .done(BackupCycle.CleanupDone(deletedPrimary: input.snapshotID, retentionDeleted: retentionDeleted, retentionKept: retentionKept))
+        return .done(BackupCycle.CleanupDone(deletedPrimary: input.snapshotID, retentionDeleted: retentionDeleted, retentionKept: retentionKept,
+                                             manualSnapshotQuota: manualSnapshotQuota(of: dr, context)))
+    }
+
+    /// The manual-snapshot quota of the DR region after retention, where Ferry's snapshots accumulate: one
+    /// DescribeAccountAttributes per cycle. Recorded in the checkpoint, whose trigger alerts above 80 %
+    /// (sql/dr/008_operations.sql). A failure to read it is logged, not the cycle's failure.
+    private func manualSnapshotQuota(of dr: RDSSnapshots, _ context: StepContext) -> BackupCycle.CleanupDone.Quota? {
+        do {
+            return try dr.rds.accountQuota(dr.manualSnapshotQuota).map {
+                BackupCycle.CleanupDone.Quota(region: dr.rds.region, name: $0.name.rawValue, used: $0.used, max: $0.max)
+            }
+        } catch {
+            context.logger.warning("could not read the manual snapshot quota", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Compensation, when a cycle stops between its copy and the copy's arrival: deletes the unfinished DR
