@@ -40,7 +40,7 @@ struct DRFixture {
     /// eu-central-2/eu-south-2 (CatalogTests), ap-southeast-5/ap-southeast-6 and il-central-1/mx-central-1
     /// (RegionalRecoveryTests), ca-west-1/ap-southeast-4 (StatusPlanIntegrationTests), af-south-1
     /// (FerryAWSTests), ap-northeast-3/ap-southeast-2 (SnapshotOwnershipIntegrationTests), ap-southeast-3/ap-south-2
-    /// (WorkerPolicyTests).
+    /// (WorkerPolicyTests), ap-southeast-7 (DeadMansSwitchTests, its DR region).
     /// The alert topic lives in `topicRegion` (the shared primary region unless told otherwise).
     init(retentionCount: Int = 2, extraConfig: String = "", databases: String? = nil,
          primary: String = Self.primary, dr: String = Self.dr, topicRegion: String = Self.primary) throws {
@@ -60,7 +60,7 @@ struct DRFixture {
             dr_region: \(dr)
             dr_kms_key: \(drKey.arn)
             alert_topic_arn: \(topicARN)
-            endpoints: {rds: "\(endpoint)", kms: "\(endpoint)", sns: "\(endpoint)", sts: "\(endpoint)"}
+            endpoints: {rds: "\(endpoint)", kms: "\(endpoint)", sns: "\(endpoint)", sts: "\(endpoint)", monitoring: "\(endpoint)"}
             defaults:
               schedule: "0 3 * * *"
               retention: {count: \(retentionCount)}

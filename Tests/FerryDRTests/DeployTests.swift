@@ -101,6 +101,12 @@ import FerryAWS
         #expect(try only("SnapshotInThePrimaryRegion").resources.allSatisfy { $0.contains("${PrimaryRegion}") })
         #expect(try only("RestoreInTheDrRegion").resources.allSatisfy { $0.contains("${DrRegion}") })
 
+        // The dead-man's switch publishes only in the namespace Ferry's workers use, in the DR region.
+        let metrics = try only("DeadMansSwitchMetrics")
+        #expect(metrics.effect == "Allow" && metrics.actions == ["cloudwatch:PutMetricData"])
+        #expect(conditionValue(metrics, "StringEquals", "cloudwatch:namespace") as? String == RecoveryTelemetry.namespace)
+        #expect(requestedRegion(metrics) == ["Ref": "DrRegion"])
+
         // KMS only through RDS.
         for statement in statements where statement.actions.contains(where: { $0.hasPrefix("kms:") }) {
             #expect(statement.actions.allSatisfy(Self.usedThroughRDS.contains), "\(statement.sid): \(statement.actions)")
@@ -366,7 +372,17 @@ import FerryAWS
             for case let variable as [String: Any] in container["env"] as? [Any] ?? [] where variable["name"] as? String == "AWS_REGION" {
                 workerRegions.append(variable["value"] as? String ?? "")
             }
-            #expect(container["livenessProbe"] == nil, "a liveness probe would kill a worker mid-step")
+            // Liveness only on /healthz (answered apart from the step threads): a busy worker or a PostgreSQL
+            // outage must not get workers restarted mid-step. Readiness on /readyz, on the port the worker serves.
+            let arguments = container["args"] as? [String] ?? []
+            let port = arguments.firstIndex(of: "--http-port").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil }
+            let namedPorts = (container["ports"] as? [[String: Any]] ?? []).filter { $0["containerPort"] as? Int == port }.compactMap { $0["name"] as? String }
+            for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
+                let get = (container[probe] as? [String: Any])?["httpGet"] as? [String: Any]
+                #expect(get?["path"] as? String == path, "\(probe) must probe \(path)")
+                #expect(get.map { ($0["port"] as? Int) == port || namedPorts.contains($0["port"] as? String ?? "") } == true,
+                        "\(probe) must probe the port given to --http-port (\(port.map(String.init) ?? "none"))")
+            }
             #expect((container["securityContext"] as? [String: Any])?["readOnlyRootFilesystem"] as? Bool == true)
             #expect((container["resources"] as? [String: Any])?["requests"] != nil)
         }

@@ -55,7 +55,7 @@ import Foundation
             "ferry.yaml:4: alert_topic_arn: \"not-an-arn\": not an ARN (arn:partition:service:region:account:resource)",
             "ferry.yaml:5: copy_slots.instance: 50: must be 1-20",
             "ferry.yaml:5: copy_slots.cluster: 0: must be 1-5",
-            "ferry.yaml:6: colour: unknown key (expected one of: alert_topic_arn, copy_slots, databases, defaults, dr_kms_key, dr_region, endpoints, primary_region)",
+            "ferry.yaml:6: colour: unknown key (expected one of: alert_topic_arn, copy_slots, databases, defaults, dr_kms_key, dr_region, endpoints, history_retention, primary_region)",
             "ferry.yaml:9: defaults.time_zone: \"Paris\": not an IANA time zone name (like Europe/Paris, America/New_York or UTC)",
             "ferry.yaml:10: defaults.retention: set days, count or both",
             "ferry.yaml:11: defaults.rpo: \"36\": expected a duration such as 90m, 36h, 7d or 1d12h (units d, h, m, s)",
@@ -115,7 +115,7 @@ import Foundation
             "ferry.yaml:7: databases[1]: selects the same databases as databases[0], which comes first and wins",
         ]),
         ("endpoints: {rds: 'localhost:5000', s3: 'http://x'}\ndatabases: []", [
-            "ferry.yaml:5: endpoints.s3: unknown key (expected one of: kms, rds, sns, sts)",
+            "ferry.yaml:5: endpoints.s3: unknown key (expected one of: kms, monitoring, rds, sns, sts)",
             "ferry.yaml:5: endpoints.rds: \"localhost:5000\": expected an http or https URL such as http://127.0.0.1:5000",
             "ferry.yaml:6: databases: list at least one database entry",
         ]),
@@ -123,6 +123,14 @@ import Foundation
             "ferry.yaml:6: defaults.schedule: expected a string, found nothing (null)",
             "ferry.yaml:7: defaults.restore: expected a mapping, found a list",
             "ferry.yaml:9: databases[0]: no retention: set \"retention\" here or under \"defaults\"",
+        ]),
+        ("history_retention: 12h\ndatabases: []", [
+            "ferry.yaml:5: history_retention: \"12h\": must be at least 1d",
+            "ferry.yaml:6: databases: list at least one database entry",
+        ]),
+        ("history_retention: 90\ndatabases: []", [
+            "ferry.yaml:5: history_retention: \"90\": expected a duration such as 90m, 36h, 7d or 1d12h (units d, h, m, s)",
+            "ferry.yaml:6: databases: list at least one database entry",
         ]),
     ])
     func databaseProblems(tail: String, expected: [String]) {

@@ -29,6 +29,7 @@ import FerryAWS
         #expect(config.drRegion.name == "us-west-2")
         #expect(config.drKMSKey == .alias("alias/ferry-dr"))
         #expect(config.alertTopicARN.resource == "ferry-alerts")
+        #expect(config.historyRetention == .seconds(400 * 86_400))
         #expect(config.copySlots == CopySlots(instance: 12, cluster: 5))
         #expect(config.databases.count == 3)
         let orders = config.databases[0]

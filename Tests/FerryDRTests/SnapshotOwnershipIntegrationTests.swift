@@ -124,7 +124,7 @@ struct DRCopyLedgerTests {
     /// window: the migration backfills them from the checkpoints of the time.
     @Test func copiesRecordedBefore010AreBackfilledWithTheWindowTheyWereCreatedIn() throws {
         let connection = try PostgresConnection(connectionString: try TestDatabase.create())
-        let beforeOwnership = SchemaComponent(name: DRSchema.component.name, migrations: DRSchema.component.migrations.filter { $0.name != "snapshot_ownership" })
+        let beforeOwnership = SchemaComponent(name: DRSchema.component.name, migrations: DRSchema.component.migrations.prefix { $0.name != "snapshot_ownership" })
         try Migrator(connection: connection, components: [Schema.engine, beforeOwnership]).migrate()
         // A cycle of that time: created two hours ago, its copy available an hour later.
         let catalog = try WorkflowCatalog.load(directory: DRFixture.workflows, contracts: DRWorkflows.declared)
@@ -143,7 +143,8 @@ struct DRCopyLedgerTests {
             VALUES (\(run), 3, 'await_copy', jsonb_build_object('copy_arn', \(arn)::text, 'encrypted', true, 'status_checks', 3), 1, 2,
                 now() - interval '90 minutes', now() - interval '1 hour', 'w', 1)
             """)
-        #expect(try Migrator(connection: connection, components: DRSchema.all).migrate() == [MigrationID(component: "dr", version: 7)])
+        #expect(try Migrator(connection: connection, components: DRSchema.all).migrate()
+                == DRSchema.component.migrations.drop { $0.name != "snapshot_ownership" }.map { MigrationID(component: "dr", version: $0.version) })
 
         let copy = try #require(try DRCopyLedger(connection: connection).runs([run])[run]?.copy)
         #expect(copy.snapshotARN == arn && copy.snapshotID == "ferry-orders-202611250300" && copy.database == "orders")

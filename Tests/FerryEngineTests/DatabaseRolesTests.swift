@@ -9,34 +9,9 @@ import Testing
 /// auditor reads and writes nothing.
 @Suite(.enabled(if: TestDatabase.isAvailable, "\(TestDatabase.unavailableMessage)"))
 struct DatabaseRolesTests {
-    /// `statement` as `connection` must be refused with `sqlState`.
-    func expectRefused(_ statement: String, as connection: PostgresConnection, sqlState: String = "42501",
-                       sourceLocation: SourceLocation = #_sourceLocation) {
-        do {
-            try connection.executeScript(unsafeSQL: statement)
-            Issue.record("\(statement) was allowed", sourceLocation: sourceLocation)
-        } catch let error as PostgresError {
-            #expect(error.sqlState == sqlState, "\(statement): \(error)", sourceLocation: sourceLocation)
-        } catch {
-            Issue.record("\(statement): \(error)", sourceLocation: sourceLocation)
-        }
-    }
-
-    /// A finished run with checkpoints, events and a confirmed effect, made by the owner.
-    func history(_ fixture: EngineFixture) throws -> UUID {
-        let run = try fixture.start("noop", input: ["steps": 1])
-        try fixture.registerWorker("owner-worker")
-        let (claimed, fence) = try fixture.claim(as: "owner-worker")
-        let effect = StepEffect(effect: "snapshot.delete", target: "us-east-1/snap", detail: ["region": "us-east-1", "snapshot_id": "snap"])
-        try fixture.store.intend(effect, fence: fence)
-        try fixture.store.confirm(effect, runID: run)
-        _ = try fixture.store.checkpoint(StepCompletion(output: ["ok": true], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: fence, isLastStep: true)
-        return run
-    }
-
     @Test func theWorkerRoleCannotUndoTheAuditLogsGuardsNorRewriteHistory() throws {
         let fixture = try EngineFixture()
-        let run = try history(fixture)
+        let run = try fixture.finishedRun()
         let role = try TestDatabase.createLoginRole(granted: "ferry_worker", databaseURL: fixture.url)
         defer { #expect(throws: Never.self) { try TestDatabase.dropLoginRole(role.name, databaseURL: fixture.url) } }
         let worker = try PostgresConnection(connectionString: role.url)
@@ -47,6 +22,10 @@ struct DatabaseRolesTests {
             "ALTER TABLE ferry.events DISABLE TRIGGER events_append_only",
             "ALTER TABLE ferry.events DISABLE TRIGGER ALL",
             "DROP TRIGGER events_append_only ON ferry.events",
+            "DROP TRIGGER events_delete_only_pruned_history ON ferry.events",
+            "ALTER TABLE ferry.events DISABLE TRIGGER events_delete_only_pruned_history",
+            "CREATE OR REPLACE FUNCTION ferry.refuse_event_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+            "CREATE OR REPLACE FUNCTION ferry.prune_history(keep interval, batch_size integer, actor text) RETURNS integer LANGUAGE sql AS $$ SELECT 0 $$",
             "CREATE OR REPLACE FUNCTION ferry.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
             "DROP FUNCTION ferry.refuse_event_change() CASCADE",
             "DROP TABLE ferry.events",
@@ -58,6 +37,7 @@ struct DatabaseRolesTests {
             "CREATE OR REPLACE VIEW ferry.snapshot_deletions AS SELECT 1 AS run_id",
             "UPDATE ferry.events SET actor = 'mallory'",
             "DELETE FROM ferry.events",
+            "SELECT set_config('ferry.history_cutoff', now()::text, false); DELETE FROM ferry.events",
             "TRUNCATE ferry.events",
             "UPDATE ferry.step_checkpoints SET output = '{}'",
             "DELETE FROM ferry.step_checkpoints",
@@ -89,7 +69,7 @@ struct DatabaseRolesTests {
 
     @Test func theAuditorReadsTheViewsAndHistoryAndWritesNothing() throws {
         let fixture = try EngineFixture()
-        let run = try history(fixture)
+        let run = try fixture.finishedRun()
         let role = try TestDatabase.createLoginRole(granted: "ferry_auditor", databaseURL: fixture.url)
         defer { #expect(throws: Never.self) { try TestDatabase.dropLoginRole(role.name, databaseURL: fixture.url) } }
         let auditor = try PostgresConnection(connectionString: role.url)

@@ -1,6 +1,7 @@
 import FerryPostgres
 import FerryTestSupport
 import Foundation
+import Testing
 @testable import FerryEngine
 import FerryDRSchema
 
@@ -91,6 +92,24 @@ extension EngineFixture {
             """)
     }
 
+    /// A noop run the owner takes to its end: a checkpoint, its events and a confirmed effect (the deletion
+    /// of `snapshot`); with `failing`, its one step fails instead, which queues its alert.
+    func finishedRun(snapshot: String = "snap", failing: Bool = false) throws -> UUID {
+        let run = try start("noop", input: ["steps": 1])
+        try registerWorker("owner-worker")
+        let (claimed, fence) = try claim(as: "owner-worker")
+        guard claimed.id == run else { throw OperatorError(message: "claimed \(claimed.id), not the new run \(run)") }
+        let effect = StepEffect(effect: "snapshot.delete", target: "us-east-1/\(snapshot)", detail: ["region": "us-east-1", "snapshot_id": .string(snapshot)])
+        try store.intend(effect, fence: fence)
+        try store.confirm(effect, runID: run)
+        if failing {
+            _ = try store.fail(fence: fence, failedAttempts: 1, polls: 0, error: "the step failed")
+        } else {
+            _ = try store.checkpoint(StepCompletion(output: ["ok": true], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt), fence: fence, isLastStep: true)
+        }
+        return run
+    }
+
     /// The names of the run's events, oldest first.
     func eventKinds(_ run: UUID) throws -> [String] {
         try connection.query("SELECT kind FROM ferry.events WHERE run_id = \(run) ORDER BY id").map { try $0.decode("kind") }
@@ -105,5 +124,18 @@ extension WorkflowContracts {
         return WorkflowContracts([WorkflowContract(
             name, steps: steps.map { ContractStep($0, repeatCount: repeats[$0], unperformed) },
             compensation: compensation.map { ContractStep($0, unperformed) })])
+    }
+}
+
+/// `statement` (one or more statements) as `connection` must be refused with `sqlState` (42501: not allowed).
+func expectRefused(_ statement: String, as connection: PostgresConnection, sqlState: String = "42501",
+                   sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        try connection.executeScript(unsafeSQL: statement)
+        Issue.record("\(statement) was allowed", sourceLocation: sourceLocation)
+    } catch let error as PostgresError {
+        #expect(error.sqlState == sqlState, "\(statement): \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("\(statement): \(error)", sourceLocation: sourceLocation)
     }
 }
