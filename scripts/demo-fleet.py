@@ -35,7 +35,7 @@ primary_region: us-east-1
 dr_region: us-west-2
 dr_kms_key: {dr_key}
 alert_topic_arn: {topic}
-endpoints: {{rds: "{endpoint}", kms: "{endpoint}", sns: "{endpoint}", sts: "{endpoint}"}}
+endpoints: {{rds: "{endpoint}", kms: "{endpoint}", sns: "{endpoint}", sts: "{endpoint}", monitoring: "{endpoint}"}}
 defaults:
   schedule: "0 */6 * * *"
   time_zone: UTC
