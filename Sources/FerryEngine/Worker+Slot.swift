@@ -16,7 +16,9 @@ extension Worker {
                     store = RunStore(connection: try PostgresConnection(
                         connectionString: configuration.databaseURL, applicationName: "ferry-worker"))
                 }
+                let claimStarted = ContinuousClock.now
                 if let run = try store!.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
+                    latencyObserver?(.claim, ContinuousClock.now - claimStarted)
                     try perform(run, store: store!)
                 } else {
                     let due = try store!.secondsUntilNextDue() ?? configuration.idleSeconds
@@ -116,7 +118,7 @@ extension Worker {
                 let completion = StepCompletion(output: output, attempts: failedAttempts + 1, polls: polls, startedAt: stepStartedAt)
                 let started = ContinuousClock.now
                 let outcome = try store.checkpoint(completion, fence: fence, isLastStep: stepIndex + 1 == plan.count)
-                checkpointObserver?((ContinuousClock.now - started).seconds)
+                latencyObserver?(.checkpoint, ContinuousClock.now - started)
                 switch outcome {
                 case .running(let nextStepStartedAt)?:
                     outputs[step.name] = output

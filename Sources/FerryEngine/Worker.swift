@@ -41,20 +41,20 @@ public final class Worker: Sendable {
     /// that another slot of this worker still thinks it holds; the stale slot's clean-up must not remove
     /// the new lease.
     let held = Mutex<Set<HeldLease>>([])
-    /// Observes each checkpoint's latency in seconds (for the benchmark).
-    let checkpointObserver: (@Sendable (Double) -> Void)?
+    /// Observes the latency of each claim that took a run and of each checkpoint (for the benchmark).
+    let latencyObserver: (@Sendable (TimedStatement, Duration) -> Void)?
     let periodicTasks: [PeriodicTask]
 
     public init(
         configuration: WorkerConfiguration, catalog: WorkflowCatalog, actions: ActionRegistry, logger: Logger,
-        periodicTasks: [PeriodicTask] = [], checkpointObserver: (@Sendable (Double) -> Void)? = nil
+        periodicTasks: [PeriodicTask] = [], latencyObserver: (@Sendable (TimedStatement, Duration) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.catalog = catalog
         self.actions = actions
         self.logger = logger
         self.periodicTasks = periodicTasks
-        self.checkpointObserver = checkpointObserver
+        self.latencyObserver = latencyObserver
     }
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -157,6 +157,11 @@ public final class Worker: Sendable {
             }
         }
     }
+}
+
+/// The hot-path statements whose latency a worker reports to its observer.
+public enum TimedStatement: Sendable {
+    case claim, checkpoint
 }
 
 /// A lease one of the worker's slots holds.

@@ -1,0 +1,59 @@
+import ArgumentParser
+import FerryEngine
+import Foundation
+import Logging
+
+/// One worker process of a benchmark phase: performs due runs of the no-op workflow until its standard input
+/// closes, writing a line per claim and per checkpoint (`claim <seconds>`, `checkpoint <seconds>`) to its
+/// standard output, from which the parent counts progress and takes latencies without querying the database.
+struct BenchWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "A worker process of the benchmark (started by ferry-bench itself).",
+        shouldDisplay: false)
+
+    @Option(name: .customLong("database-url")) var databaseURL: String
+    @Option var workflows: String
+    @Option var slots: Int
+    @Option(name: .customLong("worker-id")) var workerID: String
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let (catalog, registry, _) = try noopCatalog(workflows: workflows)
+        let worker = Worker(
+            configuration: WorkerConfiguration(workerID: workerID, concurrency: slots, leaseSeconds: 30,
+                                               databaseURL: databaseURL, idleSeconds: 0.2),
+            catalog: catalog, actions: registry, logger: Logger(label: "bench"),
+            latencyObserver: { statement, duration in
+                let line = "\(statement == .claim ? "claim" : "checkpoint") \(duration.seconds)\n"
+                _ = line.utf8CString.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
+            }
+        )
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            do { try worker.run() } catch { FileHandle.standardError.write(Data("worker: \(error)\n".utf8)) }
+            done.signal()
+        }.start()
+        while !FileHandle.standardInput.availableData.isEmpty {}
+        worker.stop()
+        done.wait()
+    }
+}
+
+/// The no-op workflow, the catalog holding it and the actions it uses.
+func noopCatalog(workflows: String) throws -> (WorkflowCatalog, ActionRegistry, WorkflowDefinition) {
+    var registry = ActionRegistry()
+    BuiltinActions.register(into: &registry)
+    let noop = try WorkflowDefinition.load(path: workflows + "/noop.yaml", knownActions: registry.names)
+    return (WorkflowCatalog(definitions: [noop], knownActions: registry.names), registry, noop)
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}
