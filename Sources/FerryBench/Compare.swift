@@ -85,11 +85,12 @@ struct Compare: ParsableCommand {
     /// Starts `runs` runs, then performs them with `processes` worker processes, timed from their start to
     /// the last checkpoint.
     private func measureFerry(processes count: Int, definition: WorkflowDefinition, store: RunStore) throws -> Phase {
-        let ids = try store.connection.transaction {
-            try (0..<runs).map { _ in
-                try store.start(RunRequest(definition: definition, input: ["steps": .number(Double(steps))], actor: "bench")).runID
-            }
+        // One transaction each, as runs are started: one transaction for all would give them all the same
+        // next_wake_at, which no real queue has.
+        let ids = try (0..<runs).map { _ in
+            try store.start(RunRequest(definition: definition, input: ["steps": .number(Double(steps))], actor: "bench")).runID
         }
+        if statements { try store.connection.execute("SELECT pg_stat_statements_reset()") }
         let before = try Counters.read(store.connection)
         let latencies = LatencyCollector(expectedCheckpoints: runs * steps)
         let started = ContinuousClock.now
@@ -126,7 +127,6 @@ struct Compare: ParsableCommand {
                   + "\(try row.decode("shared_blks_hit", as: Int.self))/\(try row.decode("shared_blks_read", as: Int.self))/\(try row.decode("shared_blks_dirtied", as: Int.self))\t"
                   + (try row.decode("query", as: String.self)))
         }
-        try connection.execute("SELECT pg_stat_statements_reset()")
     }
 
     /// Finished runs (with their checkpoints and events) and runs parked far in the future.
