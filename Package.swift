@@ -32,7 +32,8 @@ let package = Package(
             resources: [.embedInCode("001_engine.sql"), .embedInCode("002_alerts.sql"), .embedInCode("003_schedules.sql"),
                         .embedInCode("004_audit_views.sql"), .embedInCode("005_semaphores.sql"),
                         .embedInCode("006_compensation.sql"), .embedInCode("007_step_effects.sql"),
-                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql")],
+                        .embedInCode("008_restore_points.sql"), .embedInCode("009_roles.sql"),
+                        .embedInCode("012_write_path.sql")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -18,6 +18,7 @@ public enum Schema {
         Migration(version: 7, name: "step_effects", sql: String(decoding: PackageResources._07_step_effects_sql, as: UTF8.self)),
         Migration(version: 8, name: "restore_points", sql: String(decoding: PackageResources._08_restore_points_sql, as: UTF8.self)),
         Migration(version: 9, name: "roles", sql: String(decoding: PackageResources._09_roles_sql, as: UTF8.self)),
+        Migration(version: 12, name: "write_path", sql: String(decoding: PackageResources._12_write_path_sql, as: UTF8.self)),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
