@@ -32,6 +32,9 @@ struct Compare: ParsableCommand {
     @Option(help: "The pgbench program that measures the floor; empty to measure Ferry alone.")
     var pgbench: String = ""
 
+    @Option(help: "Rounds of the whole sequence; each prints its table, then the median share of the floor per Ferry phase (one round can be hit by another program's burst on a shared machine).")
+    var rounds: Int = 1
+
     @Flag(help: "Print the statements that took the most time in each Ferry phase (needs pg_stat_statements preloaded).")
     var statements = false
 
@@ -39,7 +42,7 @@ struct Compare: ParsableCommand {
     var workflows: String = "workflows"
 
     func validate() throws {
-        guard runs > 0, steps > 0, slots > 0 else { throw ValidationError("--runs, --steps and --slots must be positive") }
+        guard runs > 0, steps > 0, slots > 0, rounds > 0 else { throw ValidationError("--runs, --steps, --slots and --rounds must be positive") }
         for count in processes where count < 1 || slots % count != 0 {
             throw ValidationError("--processes \(count) does not divide --slots \(slots) evenly")
         }
@@ -62,15 +65,26 @@ struct Compare: ParsableCommand {
         try floor?.prepare(connection)
         try connection.executeScript(unsafeSQL: "CHECKPOINT")
 
-        var phases: [Phase] = []
-        if let floor { phases.append(try measureFloor(floor, name: "floor before", connection: connection)) }
-        for count in processes {
-            phases.append(try measureFerry(processes: count, definition: noop, store: store))
-            if statements { try printTopStatements(connection, phase: phases.last!.name) }
+        var shares: [String: [Double]] = [:]
+        for round in 1...rounds {
+            var phases: [Phase] = []
+            if let floor { phases.append(try measureFloor(floor, name: "floor before", connection: connection)) }
+            for count in processes {
+                phases.append(try measureFerry(processes: count, definition: noop, store: store))
+                if statements { try printTopStatements(connection, phase: phases.last!.name) }
+            }
+            if let floor { phases.append(try measureFloor(floor, name: "floor after", connection: connection)) }
+            print("\(rounds > 1 ? "round \(round): " : "")\(runs) runs x \(steps) no-op steps per phase, \(slots) slots (pgbench: as many connections), \(preload) preloaded runs")
+            print(Phase.table(phases))
+            for (name, share) in Phase.sharesOfTheFloor(phases) { shares[name, default: []].append(share) }
         }
-        if let floor { phases.append(try measureFloor(floor, name: "floor after", connection: connection)) }
-        print("\(runs) runs x \(steps) no-op steps per phase, \(slots) slots (pgbench: as many connections), \(preload) preloaded runs")
-        print(Phase.table(phases))
+        if rounds > 1, !shares.isEmpty {
+            print("median share of the floor over \(rounds) rounds: " + processes.map { count in
+                let name = "ferry \(count)x\(slots / count)"
+                let sorted = shares[name, default: []].sorted()
+                return "\(name) \(String(format: "%.0f", 100 * sorted[sorted.count / 2])) %"
+            }.joined(separator: ", "))
+        }
     }
 
     private func measureFloor(_ floor: Floor, name: String, connection: PostgresConnection) throws -> Phase {

@@ -12,10 +12,21 @@ struct Phase {
 
     var stepsPerSecond: Double { Double(steps) / seconds }
 
+    /// The mean of the floor's steps/s, nil without a floor.
+    static func floor(_ phases: [Phase]) -> Double? {
+        let floors = phases.filter(\.isFloor).map(\.stepsPerSecond)
+        return floors.isEmpty ? nil : floors.reduce(0, +) / Double(floors.count)
+    }
+
+    /// Each Ferry phase's steps/s as a share of the floor's, by phase name.
+    static func sharesOfTheFloor(_ phases: [Phase]) -> [(String, Double)] {
+        guard let floor = floor(phases) else { return [] }
+        return phases.filter { !$0.isFloor }.map { ($0.name, $0.stepsPerSecond / floor) }
+    }
+
     /// The phases side by side, a column each; Ferry's against the mean of the floor's.
     static func table(_ phases: [Phase]) -> String {
-        let floors = phases.filter(\.isFloor).map(\.stepsPerSecond)
-        let floor = floors.isEmpty ? nil : floors.reduce(0, +) / Double(floors.count)
+        let floor = floor(phases)
         func perStep(_ value: @escaping (Phase) -> Double, _ format: String) -> (Phase) -> String {
             { String(format: format, value($0) / Double($0.steps)) }
         }
