@@ -4,6 +4,7 @@
 #   source scripts/services.sh
 #   ferry_services_start [postgres] [moto] [slow_moto]
 #
+# FERRY_POSTGRES_OPTIONS, if set, adds server options (e.g. "-c shared_preload_libraries=pg_stat_statements").
 # Exports FERRY_TEST_DATABASE_URL (a superuser URL to the cluster's `postgres` database),
 # AWS_ENDPOINT_URL (the moto server) with dummy AWS credentials, and FERRY_TEST_SLOW_AWS_ENDPOINT_URL.
 
@@ -29,7 +30,7 @@ ferry_start_postgres() {
     ferry_as_postgres "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale >"$FERRY_SERVICES_DIR/initdb.log" 2>&1 \
         || { cat "$FERRY_SERVICES_DIR/initdb.log" >&2; return 1; }
     ferry_as_postgres "$bindir/pg_ctl" -D "$data" -l "$FERRY_SERVICES_DIR/postgres.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c max_connections=300" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $data -c max_connections=300 ${FERRY_POSTGRES_OPTIONS:-}" start >/dev/null \
         || { cat "$FERRY_SERVICES_DIR/postgres.log" >&2; return 1; }
     export FERRY_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
     echo "postgres: listening on 127.0.0.1:$port (data $data)" >&2

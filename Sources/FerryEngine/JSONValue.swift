@@ -39,22 +39,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses JSON text; the error says where it is malformed.
-    public init(parsing text: String) throws {
-        do {
-            self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        } catch let DecodingError.dataCorrupted(context) {
-            throw JSONValueError(message: "malformed JSON: \(context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription)")
-        }
-    }
-
-    /// Compact JSON text with sorted keys, so equal values have equal text.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self)
-    }
-
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil

@@ -51,35 +51,50 @@ extension RunStore {
     /// The guard every fenced write repeats.
     private static let fenced = "status = 'running' AND lease_expires_at > now()"
 
+    /// What a checkpoint sets after the last step: the run ends as it stopped, or succeeded.
+    private static let finishRun = """
+        step_index = step_index + 1, status = coalesce(ends_as, 'succeeded'),
+        last_error = CASE WHEN ends_as = 'failed' THEN stop_reason END,
+        compensated_at = CASE WHEN stopped_at_step IS NOT NULL THEN now() END,
+        finished_at = now(), next_wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+        """
+
+    /// What a checkpoint sets after any other step: the run goes on, unless a cancel was requested, which
+    /// stops it here or, at a step with compensation, sends it to its compensation steps. Built once:
+    /// assembling it for every checkpoint cost the client more than the rest of the statement.
+    private static let advanceRun: String = {
+        let cancelled = "cancel_requested_at IS NOT NULL AND stopped_at_step IS NULL"
+        let undo = "(\(cancelled) AND step_index + 1 = ANY (compensated_stops))"
+        let stop = "(\(cancelled) AND NOT step_index + 1 = ANY (compensated_stops))"
+        return """
+            step_index = CASE WHEN \(undo) THEN step_count ELSE step_index + 1 END,
+            stopped_at_step = CASE WHEN \(undo) THEN step_index + 1 ELSE stopped_at_step END,
+            ends_as = CASE WHEN \(undo) THEN 'cancelled'::ferry.run_status ELSE ends_as END,
+            stop_reason = CASE WHEN \(undo) THEN 'cancelled by ' || cancel_requested_by ELSE stop_reason END,
+            last_error = NULL,
+            status = CASE WHEN \(stop) THEN 'cancelled' ELSE 'running' END::ferry.run_status,
+            finished_at = CASE WHEN \(stop) THEN now() END,
+            next_wake_at = CASE WHEN \(stop) THEN NULL ELSE next_wake_at END,
+            lease_owner = CASE WHEN \(stop) THEN NULL ELSE lease_owner END,
+            lease_expires_at = CASE WHEN \(stop) THEN NULL ELSE lease_expires_at END
+            """
+    }()
+
     /// Checkpoints a completed step and advances the run, in one statement (one commit): the output row,
     /// the run's new position and the audit event land together or not at all. Nil if the lease was lost.
     ///
     /// A cancel requested meanwhile is honoured here: the run ends cancelled, or goes on with its
     /// compensation steps if the step it stops at has any. After the last step of a compensating run, the
     /// run ends as it stopped, with its original reason.
+    ///
+    /// Most checkpoints are of a step before the last, with no cancel to honour: those go through
+    /// `advance`, which sets none of the columns the triggers on runs watch. Only if it changes no row
+    /// (a cancel to honour, or the lease lost) does the statement below run, in a transaction of its own.
     public func checkpoint(_ completion: StepCompletion, fence: LeaseFence, isLastStep: Bool) throws -> CheckpointOutcome? {
-        let cancelled = "cancel_requested_at IS NOT NULL AND stopped_at_step IS NULL"
-        let undo = "(\(cancelled) AND step_index + 1 = ANY (compensated_stops))"
-        let stop = "(\(cancelled) AND NOT step_index + 1 = ANY (compensated_stops))"
-        let next = isLastStep
-            ? """
-              step_index = step_index + 1, status = coalesce(ends_as, 'succeeded'),
-              last_error = CASE WHEN ends_as = 'failed' THEN stop_reason END,
-              compensated_at = CASE WHEN stopped_at_step IS NOT NULL THEN now() END,
-              finished_at = now(), next_wake_at = NULL, lease_owner = NULL, lease_expires_at = NULL
-              """
-            : """
-              step_index = CASE WHEN \(undo) THEN step_count ELSE step_index + 1 END,
-              stopped_at_step = CASE WHEN \(undo) THEN step_index + 1 ELSE stopped_at_step END,
-              ends_as = CASE WHEN \(undo) THEN 'cancelled'::ferry.run_status ELSE ends_as END,
-              stop_reason = CASE WHEN \(undo) THEN 'cancelled by ' || cancel_requested_by ELSE stop_reason END,
-              last_error = NULL,
-              status = CASE WHEN \(stop) THEN 'cancelled' ELSE 'running' END::ferry.run_status,
-              finished_at = CASE WHEN \(stop) THEN now() END,
-              next_wake_at = CASE WHEN \(stop) THEN NULL ELSE next_wake_at END,
-              lease_owner = CASE WHEN \(stop) THEN NULL ELSE lease_owner END,
-              lease_expires_at = CASE WHEN \(stop) THEN NULL ELSE lease_expires_at END
-              """
+        if !isLastStep, let nextStepStartedAt = try advance(completion, fence: fence) {
+            return .running(nextStepStartedAt: nextStepStartedAt)
+        }
+        let next = isLastStep ? Self.finishRun : Self.advanceRun
         let rows = try connection.query("""
             WITH advanced AS (
                 UPDATE ferry.runs
@@ -119,6 +134,35 @@ extension RunStore {
         let compensation = Compensation(stoppedAtStep: try row.decode("stopped_at_step"), endsAs: try Self.runStatus(try row.decode("ends_as")),
                                         reason: try row.decode("stop_reason"))
         return .compensating(compensation, nextStepStartedAt: nextStepStartedAt)
+    }
+
+    /// Checkpoints a step that is not the last and moves the run to the next, if the run has no cancel to
+    /// honour; returns when the next step started (database time). The statement sets only step columns,
+    /// none of those (status, next_wake_at, stopped_at_step) whose update fires the triggers on runs: a
+    /// trigger's WHEN clause is read and planned again for every statement that sets a column it watches,
+    /// which cost more than the rest of the checkpoint. Nil if no run was advanced.
+    private func advance(_ completion: StepCompletion, fence: LeaseFence) throws -> Date? {
+        try connection.query("""
+            WITH advanced AS (
+                UPDATE ferry.runs
+                SET step_index = step_index + 1, step_attempt = 0, step_polls = 0, step_started_at = now(), last_error = NULL
+                WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
+                    AND \(unescaped: Self.fenced) AND (cancel_requested_at IS NULL OR stopped_at_step IS NOT NULL)
+                RETURNING id, step_started_at
+            ), checkpoint AS (
+                INSERT INTO ferry.step_checkpoints
+                    (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
+                SELECT id, \(fence.stepIndex), \(fence.stepName), \(completion.output.jsonText)::jsonb,
+                    \(completion.attempts), \(completion.polls), \(completion.startedAt), \(fence.workerID), \(fence.epoch)
+                FROM advanced
+            ), recorded AS (
+                INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
+                SELECT id, 'step.completed', \(fence.stepName), \(fence.workerID), jsonb_build_object(
+                    'step_index', \(fence.stepIndex)::int, 'attempts', \(completion.attempts)::int, 'polls', \(completion.polls)::int)
+                FROM advanced
+            )
+            SELECT step_started_at FROM advanced
+            """).first?.decode("step_started_at")
     }
 
     /// The run has failed at its current step, which has compensation: instead of failing, it goes on under

@@ -103,7 +103,7 @@ extension Worker {
                 let completion = StepCompletion(output: output, attempts: failedAttempts + 1, polls: polls, startedAt: stepStartedAt)
                 let started = ContinuousClock.now
                 let outcome = try store.checkpoint(completion, fence: fence, isLastStep: stepIndex + 1 == plan.count)
-                checkpointObserver?((ContinuousClock.now - started).seconds)
+                latencyObserver?(.checkpoint, ContinuousClock.now - started)
                 switch outcome {
                 case .running(let nextStepStartedAt)?:
                     outputs[step.name] = output

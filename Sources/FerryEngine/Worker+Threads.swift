@@ -67,7 +67,9 @@ extension Worker {
             let seen = wake.currentGeneration
             try connection.use { connection in
                 let store = RunStore(connection: connection)
+                let claimStarted = ContinuousClock.now
                 if let run = try store.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
+                    latencyObserver?(.claim, ContinuousClock.now - claimStarted)
                     try perform(run, store: store, locals: locals)
                 } else {
                     let due = try store.secondsUntilNextDue() ?? configuration.idleSeconds

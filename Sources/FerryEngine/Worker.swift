@@ -45,20 +45,20 @@ public final class Worker: Sendable {
     let held = Mutex<Set<HeldLease>>([])
     /// The schema components the database must be current with.
     let schema: [SchemaComponent]
-    /// Observes each checkpoint's latency in seconds (for the benchmark).
-    let checkpointObserver: (@Sendable (Double) -> Void)?
+    /// Observes the latency of each claim that took a run and of each checkpoint (for the benchmark).
+    let latencyObserver: (@Sendable (TimedStatement, Duration) -> Void)?
     let periodicTasks: [PeriodicTask]
 
     public init(
         configuration: WorkerConfiguration, catalog: WorkflowCatalog, schema: [SchemaComponent] = [Schema.engine], logger: Logger,
-        periodicTasks: [PeriodicTask] = [], checkpointObserver: (@Sendable (Double) -> Void)? = nil
+        periodicTasks: [PeriodicTask] = [], latencyObserver: (@Sendable (TimedStatement, Duration) -> Void)? = nil
     ) {
         self.schema = schema
         self.configuration = configuration
         self.catalog = catalog
         self.logger = logger
         self.periodicTasks = periodicTasks
-        self.checkpointObserver = checkpointObserver
+        self.latencyObserver = latencyObserver
     }
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -166,6 +166,11 @@ public final class Worker: Sendable {
             }
         }
     }
+}
+
+/// The hot-path statements whose latency a worker reports to its observer.
+public enum TimedStatement: Sendable {
+    case claim, checkpoint
 }
 
 /// A lease one of the worker's slots holds.

@@ -11,7 +11,7 @@ public final class PostgresConnection {
     private var handle: OpaquePointer?
     private let connectionString: String
     private let secrets: ConnectionSecrets
-    private var preparedStatementNames: [String: String] = [:]
+    private var preparedStatementNames: [StatementText: String] = [:]
     private var transactionDepth = 0
 
     /// Connects with a libpq URI (`postgresql://…`) or keyword/value string; an empty string means libpq's
@@ -117,10 +117,10 @@ public final class PostgresConnection {
     }
 
     private func prepare(_ sql: String, on connection: OpaquePointer, parameterCount: Int) throws -> String {
-        if let name = preparedStatementNames[sql] { return name }
+        if let name = preparedStatementNames[StatementText(sql)] { return name }
         let name = "ferry_\(preparedStatementNames.count + 1)"
         _ = try rows(from: PQprepare(connection, name, sql, Int32(parameterCount), nil), connection: connection)
-        preparedStatementNames[sql] = name
+        preparedStatementNames[StatementText(sql)] = name
         return name
     }
 
@@ -205,14 +205,52 @@ extension PostgresConnection {
     }
 }
 
+/// A statement's SQL as the key of the prepared statements: equal when the text is, hashed on its length
+/// and a sample of its bytes. Hashing all of a few kilobytes of SQL for every statement sent cost more than
+/// the rest of the lookup; statements that share the sample only share a bucket.
+private struct StatementText: Hashable {
+    let sql: String
+
+    init(_ sql: String) {
+        self.sql = sql
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let utf8 = sql.utf8
+        hasher.combine(utf8.count)
+        let stride = max(1, utf8.count / 64)
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            hasher.combine(utf8[index])
+            index = utf8.index(index, offsetBy: stride, limitedBy: utf8.endIndex) ?? utf8.endIndex
+        }
+    }
+}
+
 // MARK: - C strings
 
 private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     withOptionalCStrings(strings, body)
 }
 
+/// Copies the strings, NUL-terminated, into one buffer and passes pointers into it (nil for nil).
 private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    let copies = strings.map { $0.flatMap { strdup($0) } }
-    defer { copies.forEach { free($0) } }
-    return body(copies.map { $0.map { UnsafePointer($0) } })
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(strings.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
+    var offsets: [Int?] = []
+    offsets.reserveCapacity(strings.count)
+    for string in strings {
+        guard let string else {
+            offsets.append(nil)
+            continue
+        }
+        offsets.append(buffer.count)
+        buffer.append(contentsOf: string.utf8)
+        buffer.append(0)
+    }
+    return buffer.withUnsafeBufferPointer { bytes in
+        bytes.withMemoryRebound(to: CChar.self) { base in
+            body(offsets.map { $0.map { UnsafePointer(base.baseAddress! + $0) } })
+        }
+    }
 }

@@ -75,9 +75,9 @@ public struct PostgresRows: Sendable, Sequence {
 /// One row; columns are read by name.
 public struct PostgresRow: Sendable {
     public let columns: [String]
-    let values: [String?]
+    @usableFromInline let values: [String?]
 
-    private func index(of column: String) throws -> Int {
+    @usableFromInline func index(of column: String) throws -> Int {
         guard let index = columns.firstIndex(of: column) else {
             throw PostgresError(kind: .decoding, message: "no column \"\(column)\" in the result")
         }
@@ -85,12 +85,13 @@ public struct PostgresRow: Sendable {
     }
 
     /// The column's raw text, nil for NULL.
-    public func text(_ column: String) throws -> String? {
+    @inlinable public func text(_ column: String) throws -> String? {
         values[try index(of: column)]
     }
 
-    /// The column's value; a NULL or a value of another type throws.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+    /// The column's value; a NULL or a value of another type throws. Inlinable, so that it is specialised
+    /// where rows are read instead of going through generic metadata for every column of every row.
+    @inlinable public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
         guard let value = try decode(column, as: Optional<T>.self) else {
             throw PostgresError(kind: .decoding, message: "column \"\(column)\" is NULL, expected \(T.self)")
         }
@@ -98,7 +99,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// The column's value, nil for NULL; a value of another type throws.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T?.Type = T?.self) throws -> T? {
+    @inlinable public func decode<T: PostgresDecodable>(_ column: String, as type: T?.Type = T?.self) throws -> T? {
         guard let text = try text(column) else { return nil }
         guard let value = T(postgresText: text) else {
             throw PostgresError(kind: .decoding, message: "column \"\(column)\" holds \"\(text.prefix(64))\", not a \(T.self)")

@@ -123,6 +123,30 @@ struct RunStoreTests {
         }
     }
 
+    /// The rules of a run (one function since sql/012) refuse a row under the name of the rule it breaks.
+    @Test func eachRuleOfARunRefusesUnderItsName() throws {
+        let fixture = try EngineFixture()
+        let run = try fixture.start("noop")
+        for (assignments, rule) in [
+            ("status = 'running'", "runs_lease_iff_running"),
+            ("status = 'succeeded', next_wake_at = NULL, finished_at = now()", "runs_succeeded_after_last_step"),
+            ("next_wake_at = NULL", "runs_due_iff_unfinished"),
+            ("cancel_requested_at = now()", "runs_cancel_request_has_actor"),
+            ("status = 'failed', next_wake_at = NULL, finished_at = now()", "runs_failed_with_error"),
+            ("finished_at = now()", "runs_finished_at_iff_finished"),
+            ("step_polls = -1", "runs_step_polls_check"),
+            ("step_attempt = -1", "runs_step_attempt_check"),
+            ("step_index = -1", "runs_step_index_check"),
+        ] {
+            do {
+                try fixture.connection.execute(PostgresQuery(unsafeSQL: "UPDATE ferry.runs SET \(assignments) WHERE id = $1", parameters: [run.postgresText]))
+                Issue.record("accepted: \(assignments)")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23514" && error.message.contains("\"\(rule)\""), "\(assignments): \(error)")
+            }
+        }
+    }
+
     @Test func migrationsAreIdempotentAndRefuseANewerSchema() throws {
         let fixture = try EngineFixture()
         #expect(try Migrator(connection: fixture.connection, components: DRSchema.all).migrate().isEmpty)

@@ -135,6 +135,8 @@ struct SemaphoreTests {
             """)
         let url = fixture.url
         let ready = DispatchGroup()
+        // No thread gives a permit back before every thread has asked in round one.
+        let roundOne = DispatchGroup()
         let done = DispatchGroup()
         let start = DispatchSemaphore(value: 0)
         let firstRoundGrants = Shared(0)
@@ -142,10 +144,12 @@ struct SemaphoreTests {
         for thread in 0..<threads {
             let own = Array(runs[(thread * 4)..<(thread * 4 + 4)])
             ready.enter()
+            roundOne.enter()
             done.enter()
             Thread {
                 defer { done.leave() }
                 var isReady = false
+                var askedInRoundOne = false
                 do {
                     let store = RunStore(connection: try PostgresConnection(connectionString: url, applicationName: "semaphore-race"))
                     isReady = true
@@ -155,6 +159,9 @@ struct SemaphoreTests {
                     for fence in own where try store.acquirePermit(of: "pool", permits: permits, fence: fence).acquired {
                         firstRoundGrants.withLock { $0 += 1 }
                     }
+                    askedInRoundOne = true
+                    roundOne.leave()
+                    roundOne.wait()
                     // Then, in turn, each holder gives its permit back and each other run asks again.
                     var held = Set(try store.connection.query("SELECT run_id FROM ferry.semaphore_holders")
                         .map { try $0.decode("run_id", as: UUID.self) }).intersection(own.map(\.runID))
@@ -170,6 +177,7 @@ struct SemaphoreTests {
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                     if !isReady { ready.leave() }
+                    if !askedInRoundOne { roundOne.leave() }
                 }
             }.start()
         }

@@ -38,6 +38,8 @@ struct PostgresConnectionTests {
         #expect(PostgresTimestamp.parse("2026-11-25 13:14:21.5+00")?.timeIntervalSince1970 == 1_795_612_461.5)
         #expect(PostgresTimestamp.parse("2026-11-25 15:14:21+02")?.timeIntervalSince1970 == 1_795_612_461)
         #expect(PostgresTimestamp.parse("yesterday") == nil)
+        #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: 1_795_612_461.5)) == "2026-11-25T13:14:21.500000Z")
+        #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: -1.000_001)) == "1969-12-31T23:59:58.999999Z")
     }
 
     @Test func transactionsRollBackOnError() throws {

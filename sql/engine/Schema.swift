@@ -43,5 +43,6 @@ public enum Schema {
         Migration(version: 5, name: "step_effects", sql: PackageResources._05_step_effects_sql, legacyVersion: 7),
         Migration(version: 6, name: "roles", sql: PackageResources._06_roles_sql, legacyVersion: 9),
         Migration(version: 7, name: "history_retention", sql: PackageResources._07_history_retention_sql),
+        Migration(version: 8, name: "write_path", sql: PackageResources._08_write_path_sql),
     ])
 }
