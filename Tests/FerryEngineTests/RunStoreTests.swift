@@ -123,7 +123,7 @@ struct RunStoreTests {
         }
     }
 
-    /// The rules of a run (one function since sql/012) refuse a row under the name of the rule it breaks.
+    /// The rules of a run (one function since engine 008) refuse a row under the name of the rule it breaks.
     @Test func eachRuleOfARunRefusesUnderItsName() throws {
         let fixture = try EngineFixture()
         let run = try fixture.start("noop")
