@@ -3,23 +3,25 @@ public import Foundation
 /// The one codec of ISO 8601 timestamps (RFC 3339 profile), in UTC, without a formatter or calendar: what
 /// JSON outputs and inputs, tags, tables and AWS answers use.
 public enum ISO8601 {
-    /// `2026-11-25T13:20:46Z`, or with `fractionDigits` (1-9) `2026-11-25T13:20:46.478Z`; truncated, not rounded.
+    /// `2026-11-25T13:20:46Z`, or with `fractionDigits` (1-9) `2026-11-25T13:20:46.478Z`, rounded to the last
+    /// digit written (as ISO8601DateFormatter does); without a fraction, to the second below.
     public static func format(_ date: Date, fractionDigits: Int = 0) -> String {
+        let digits = min(max(fractionDigits, 0), 9)
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
         let time = date.timeIntervalSince1970
-        let whole = Int(time.rounded(.down))
-        let (year, month, day) = civil(days: Int((Double(whole) / 86_400).rounded(.down)))
-        let secondOfDay = whole - Int((Double(whole) / 86_400).rounded(.down)) * 86_400
+        let scaled = digits == 0 ? Int(time.rounded(.down)) : Int((time * Double(scale)).rounded())
+        let whole = Int((Double(scaled) / Double(scale)).rounded(.down))
+        let fraction = scaled - whole * scale
+        let day = Int((Double(whole) / 86_400).rounded(.down))
+        let (year, month, dayOfMonth) = civil(days: day)
+        let secondOfDay = whole - day * 86_400
         func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if fractionDigits > 0 {
-            let digits = min(fractionDigits, 9)
-            var scale = 1
-            for _ in 0..<digits { scale *= 10 }
-            text += "." + pad(min(Int(((time - Double(whole)) * Double(scale)).rounded(.down)), scale - 1), digits)
-        }
+        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        if digits > 0 { text += "." + pad(fraction, digits) }
         return text + "Z"
     }
 
