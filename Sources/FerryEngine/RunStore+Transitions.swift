@@ -196,35 +196,36 @@ extension RunStore {
     /// A run waiting in line for a permit that is free for it by now (released after the step was refused,
     /// while the run was still running and so could not be woken) is parked due now instead. The
     /// semaphores are share-locked, so a release under way is either seen here or wakes the parked run
-    /// (not for a run being cancelled, which wants no permit: its park may end it and give back permits,
-    /// which must not wait for another park's share lock while holding one).
+    /// (not for a run being cancelled, which wants no permit). The run's row is locked first and the
+    /// semaphores after it, the engine's one lock order (`sql/engine/009_lock_order.sql`).
     public func park(
         fence: LeaseFence, delay: Double, failedAttempts: Int, polls: Int, error: String?, kind: String, reason: String
     ) throws -> Bool {
         try connection.query("""
-            WITH queued AS (
-                SELECT s.name, s.permits - s.in_use AS free, w.since
-                FROM ferry.semaphore_waiters w
-                JOIN ferry.semaphores s ON s.name = w.semaphore
-                JOIN ferry.runs r ON r.id = w.run_id AND r.cancel_requested_at IS NULL
-                WHERE w.run_id = \(fence.runID)
-                FOR SHARE OF s
-            ), target AS (
+            WITH target AS (
                 SELECT id, cancel_requested_at IS NOT NULL AND stopped_at_step IS NULL AS cancelled,
-                    step_index = ANY (compensated_stops) AS compensate,
-                    EXISTS (
-                        SELECT 1 FROM queued q
-                        WHERE (SELECT count(*) FROM ferry.semaphore_waiters ahead
-                               WHERE ahead.semaphore = q.name AND ahead.since < q.since) < q.free
-                    ) AS permit_free
+                    step_index = ANY (compensated_stops) AS compensate
                 FROM ferry.runs
                 WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
                     AND \(unescaped: Self.fenced)
                 FOR UPDATE
+            ), queued AS (
+                -- Read from the locked run, so that its row is locked before any semaphore's.
+                SELECT s.name, s.permits - s.in_use AS free, w.since
+                FROM target t
+                JOIN ferry.semaphore_waiters w ON w.run_id = t.id
+                JOIN ferry.semaphores s ON s.name = w.semaphore
+                WHERE NOT t.cancelled
+                ORDER BY s.name
+                FOR SHARE OF s
             ), parked AS (
                 UPDATE ferry.runs r
                 SET status = CASE WHEN t.cancelled AND NOT t.compensate THEN 'cancelled' ELSE 'waiting' END::ferry.run_status,
-                    next_wake_at = CASE WHEN NOT t.cancelled AND t.permit_free THEN now()
+                    next_wake_at = CASE WHEN NOT t.cancelled AND EXISTS (
+                                            SELECT 1 FROM queued q
+                                            WHERE (SELECT count(*) FROM ferry.semaphore_waiters ahead
+                                                   WHERE ahead.semaphore = q.name AND ahead.since < q.since) < q.free
+                                        ) THEN now()
                                         WHEN NOT t.cancelled THEN now() + make_interval(secs => \(delay))
                                         WHEN t.compensate THEN now() END,
                     finished_at = CASE WHEN t.cancelled AND NOT t.compensate THEN now() END,

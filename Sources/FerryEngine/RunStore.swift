@@ -81,17 +81,27 @@ public struct RunStore {
     /// Extends the leases this worker's slots still hold, each under the epoch it was claimed with (never
     /// one that already expired or that another worker took), and records that the worker is alive.
     /// Returns how many leases were extended.
+    ///
+    /// A run whose row is locked is skipped, not waited for: its slot is writing it (a checkpoint, a park, a
+    /// permit), and a heartbeat that waited while holding the rows of the worker's other runs would close a
+    /// deadlock with a slot that holds its run and waits for a semaphore another slot's park shares (see
+    /// `sql/engine/009_lock_order.sql`). The skipped lease is extended at the next beat, a third of a lease later.
     @discardableResult
     public func heartbeat(workerID: String, runIDs: [String], epochs: [Int64], leaseSeconds: Double) throws -> Int {
         try connection.query("""
             WITH alive AS (UPDATE ferry.workers SET heartbeat_at = now() WHERE id = \(workerID)),
-            held AS (SELECT * FROM unnest(\(runIDs)::uuid[], \(epochs.map(String.init))::bigint[]) AS h (id, epoch))
+            held AS (
+                SELECT r.id FROM ferry.runs r
+                JOIN unnest(\(runIDs)::uuid[], \(epochs.map(String.init))::bigint[]) AS h (id, epoch)
+                    ON r.id = h.id AND r.lease_epoch = h.epoch
+                WHERE r.lease_owner = \(workerID) AND r.status = 'running' AND r.lease_expires_at > now()
+                FOR UPDATE OF r SKIP LOCKED
+            )
             UPDATE ferry.runs r
             SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
                 next_wake_at = now() + make_interval(secs => \(leaseSeconds))
             FROM held h
-            WHERE r.id = h.id AND r.lease_epoch = h.epoch AND r.lease_owner = \(workerID)
-                AND r.status = 'running' AND r.lease_expires_at > now()
+            WHERE r.id = h.id
             """).affectedRows
     }
 

@@ -14,6 +14,13 @@ public protocol ClassifiedError: Error {
     var isRetryable: Bool { get }
 }
 
+/// A step's own statements in Ferry's database (permits, effects, reads) fail like any other call it makes:
+/// a deadlock broken by PostgreSQL, a serialization conflict or a lost connection is tried again under the
+/// step's retry policy; an error in the statement itself is not.
+extension PostgresError: ClassifiedError {
+    public var isRetryable: Bool { isTransient }
+}
+
 /// A failed attempt of a step, as the engine records it.
 public struct StepFailure: Error, Sendable, Equatable, ClassifiedError, CustomStringConvertible {
     public var message: String

@@ -38,5 +38,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
-    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+
+    /// Whether the same statement may succeed when sent again, on this connection or a new one: the
+    /// connection broke (`connection`, SQLSTATE class 08), the server rolled the transaction back to break a
+    /// deadlock or a serialization conflict (class 40), ran short of resources (class 53: too many
+    /// connections, out of memory, disk full), or is shutting down or starting (57P01–57P03). Anything else
+    /// is the statement's own fault and would fail again.
+    public var isTransient: Bool {
+        if kind == .connection { return true }
+        guard kind == .server, let sqlState else { return false }
+        return ["08", "40", "53"].contains(sqlState.prefix(2)) || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
 }

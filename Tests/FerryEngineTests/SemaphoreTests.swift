@@ -396,6 +396,158 @@ struct SemaphoreTests {
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.semaphore_holders", as: Int.self) == 0, "no permit held by a finished run")
         #expect(try fixture.scalar("SELECT in_use FROM ferry.semaphores WHERE name = 'pool'", as: Int.self) == 0)
     }
+
+    // MARK: Lock order (sql/engine/009_lock_order.sql)
+
+    /// Whether the connection named `application` is waiting for a lock.
+    func isWaitingForALock(_ fixture: EngineFixture, _ application: String) throws -> Bool {
+        try fixture.scalar("""
+            SELECT count(*) FROM pg_stat_activity WHERE application_name = \(application) AND wait_event_type = 'Lock'
+            """, as: Int.self) == 1
+    }
+
+    /// Whether `lockingQuery` (a `FOR UPDATE NOWAIT`) finds its row locked by another transaction.
+    func isLocked(_ fixture: EngineFixture, _ lockingQuery: PostgresQuery) throws -> Bool {
+        do {
+            try fixture.connection.transaction { try fixture.connection.execute(lockingQuery) }
+            return false
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            return true
+        }
+    }
+
+    /// Runs `body` on a thread of its own with a connection named `application`; its result, once it is done.
+    func onItsOwnConnection<T: Sendable>(
+        _ fixture: EngineFixture, _ application: String, _ done: DispatchGroup, _ body: @escaping @Sendable (RunStore) throws -> T
+    ) -> Shared<Result<T, any Error>?> {
+        let result = Shared<Result<T, any Error>?>(nil)
+        let url = fixture.url
+        done.enter()
+        Thread {
+            defer { done.leave() }
+            let outcome = Result { try body(RunStore(connection: try PostgresConnection(connectionString: url, applicationName: application))) }
+            result.withLock { $0 = outcome }
+        }.start()
+        return result
+    }
+
+    /// The cycle that failed a run of a 50-database fleet cycle with a deadlock (40P01), statement by statement:
+    /// a slot asks for a permit (it holds its run and is about to lock the semaphore); the heartbeat extends
+    /// the worker's leases; another slot parks its run, which is in line for that semaphore; then the first
+    /// slot's request goes on. The heartbeat used to wait for the asking run while holding the parking one,
+    /// and the park to share-lock the semaphore before locking its run: the request then waited for the park,
+    /// the park for the heartbeat, the heartbeat for the request. Now the heartbeat skips the run being written
+    /// instead of waiting for it, and the park locks its run before the semaphore: both finish while the
+    /// request is held, and the request then finishes too.
+    @Test func aPermitRequestTheHeartbeatAndAParkDoNotDeadlock() throws {
+        let fixture = try EngineFixture()
+        let runs = try runningRuns(fixture, count: 3)
+        let (holder, inLine, asking) = (runs[0], runs[1], runs[2])
+        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: holder).acquired)
+        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: inLine).acquired == false)
+        // The request is held, by a test trigger, after it locked its run and before it locks the semaphore.
+        try fixture.connection.executeScript(unsafeSQL: """
+            CREATE FUNCTION hold_permit_request() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_lock(5007);
+                PERFORM pg_advisory_unlock(5007);
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER hold_permit_request BEFORE INSERT ON ferry.semaphores FOR EACH ROW EXECUTE FUNCTION hold_permit_request();
+            SELECT pg_advisory_lock(5007);
+            """)
+        let done = DispatchGroup()
+        let request = onItsOwnConnection(fixture, "permit-request", done) { store in
+            try store.acquirePermit(of: "pool", permits: 1, fence: asking)
+        }
+        #expect(try FerryProcess.waitUntil { try isWaitingForALock(fixture, "permit-request") })
+        let heartbeat = onItsOwnConnection(fixture, "heartbeat", done) { store in
+            try store.heartbeat(workerID: "w1", runIDs: [inLine, asking].map(\.runID.lowercasedString),
+                                epochs: [inLine, asking].map(\.epoch), leaseSeconds: 600)
+        }
+        #expect(try FerryProcess.waitUntil { heartbeat.withLock { $0 != nil } }, "the heartbeat did not wait for the asking run")
+        let park = onItsOwnConnection(fixture, "park", done) { store in
+            try store.park(fence: inLine, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "waiting for a permit")
+        }
+        #expect(try FerryProcess.waitUntil { park.withLock { $0 != nil } })
+        try fixture.connection.execute("SELECT pg_advisory_unlock(5007)")
+        done.wait()
+        #expect(try heartbeat.withLock { try $0?.get() } == 1, "the run in line's lease was extended; the asking run's, being written, was skipped")
+        #expect(try park.withLock { try $0?.get() } == true)
+        #expect(try request.withLock { try $0?.get() }?.acquired == false, "the run parked in line is ahead of it")
+        #expect(try waiters(fixture, of: "pool") == [inLine.runID, asking.runID])
+        #expect(try holders(fixture, of: "pool") == [holder.runID])
+    }
+
+    /// A park share-locks the semaphores its run waits for (to see a permit freed meanwhile) only after it
+    /// locked its run: held up at the semaphore, it already holds the run.
+    @Test func aParkLocksItsRunBeforeTheSemaphoresItWaitsFor() throws {
+        let fixture = try EngineFixture()
+        let runs = try runningRuns(fixture, count: 2)
+        let (holder, inLine) = (runs[0], runs[1])
+        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: holder).acquired)
+        #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: inLine).acquired == false)
+        let blocker = try PostgresConnection(connectionString: fixture.url, applicationName: "blocker")
+        try blocker.executeScript(unsafeSQL: "BEGIN")
+        try blocker.execute("SELECT 1 FROM ferry.semaphores WHERE name = 'pool' FOR UPDATE")
+        let done = DispatchGroup()
+        let park = onItsOwnConnection(fixture, "park", done) { store in
+            try store.park(fence: inLine, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "waiting for a permit")
+        }
+        #expect(try FerryProcess.waitUntil { try isWaitingForALock(fixture, "park") })
+        #expect(try isLocked(fixture, "SELECT 1 FROM ferry.runs WHERE id = \(inLine.runID) FOR UPDATE NOWAIT"))
+        try blocker.executeScript(unsafeSQL: "COMMIT")
+        done.wait()
+        #expect(try park.withLock { try $0?.get() } == true)
+        #expect(try isDueNow(fixture, inLine.runID) == false, "no permit is free: parked for its poll interval")
+    }
+
+    /// A release wakes the runs in line whose rows are free and does not wait for one that another statement
+    /// is writing (a claim, a cancel, a resumption, each of which settles the run without the wake-up).
+    @Test func aReleaseDoesNotWaitForARunInLineThatAnotherStatementIsWriting() throws {
+        let fixture = try EngineFixture()
+        let runs = try runningRuns(fixture, count: 4)
+        let (holders, beingWritten, next) = (Array(runs[0...1]), runs[2], runs[3])
+        for fence in holders { #expect(try fixture.store.acquirePermit(of: "pool", permits: 2, fence: fence).acquired) }
+        for fence in [beingWritten, next] {
+            #expect(try fixture.store.acquirePermit(of: "pool", permits: 2, fence: fence).acquired == false)
+            try parkForAnHour(fixture, fence)
+        }
+        let writer = try PostgresConnection(connectionString: fixture.url, applicationName: "writer")
+        try writer.executeScript(unsafeSQL: "BEGIN")
+        try writer.execute("SELECT 1 FROM ferry.runs WHERE id = \(beingWritten.runID) FOR UPDATE")
+        // A release that waited for the writer would fail after the lock timeout.
+        try fixture.connection.execute("SET lock_timeout = '60s'")
+        for fence in holders { try session(fixture, fence).releasePermit(of: "pool") }
+        try writer.executeScript(unsafeSQL: "COMMIT")
+        #expect(try isDueNow(fixture, next.runID), "the run in line whose row was free was woken")
+        #expect(try use(fixture, "pool") == SemaphoreUse(name: "pool", permits: 2, inUse: 0, waiting: 2))
+    }
+
+    /// A run holding permits of several semaphores locks them, to give them back, in the order of their names,
+    /// whatever order it took them in: held up at the second, it holds the first and not yet the third.
+    @Test func permitsOfSeveralSemaphoresAreGivenBackInNameOrder() throws {
+        let fixture = try EngineFixture()
+        let run = try #require(try runningRuns(fixture, count: 1).first)
+        for name in ["pool-c", "pool-a", "pool-b"] {
+            #expect(try fixture.store.acquirePermit(of: name, permits: 1, fence: run).acquired)
+        }
+        let blocker = try PostgresConnection(connectionString: fixture.url, applicationName: "blocker")
+        try blocker.executeScript(unsafeSQL: "BEGIN")
+        try blocker.execute("SELECT 1 FROM ferry.semaphores WHERE name = 'pool-b' FOR UPDATE")
+        let done = DispatchGroup()
+        let released = onItsOwnConnection(fixture, "release", done) { store in
+            try store.connection.query("SELECT ferry.release_permits(\(run.runID), NULL) AS released").first?.decode("released", as: Int.self)
+        }
+        #expect(try FerryProcess.waitUntil { try isWaitingForALock(fixture, "release") })
+        #expect(try isLocked(fixture, "SELECT 1 FROM ferry.semaphores WHERE name = 'pool-a' FOR UPDATE NOWAIT"))
+        #expect(try isLocked(fixture, "SELECT 1 FROM ferry.semaphores WHERE name = 'pool-c' FOR UPDATE NOWAIT") == false)
+        try blocker.executeScript(unsafeSQL: "COMMIT")
+        done.wait()
+        #expect(try released.withLock { try $0?.get() } == 3)
+        #expect(try fixture.store.semaphores().map(\.inUse) == [0, 0, 0])
+        #expect(try fixture.scalar("SELECT count(*) FROM ferry.semaphore_holders", as: Int.self) == 0)
+    }
 }
 
 /// A value threads share, behind a lock.

@@ -1,3 +1,4 @@
+import FerryPostgres
 import Testing
 @testable import FerryEngine
 
@@ -66,5 +67,17 @@ struct StepOutcomePolicyTests {
         struct Flaky: ClassifiedError { var isRetryable: Bool { true } }
         #expect(StepFailure(Unknown()).isRetryable == false)
         #expect(StepFailure(Flaky()).isRetryable == true)
+    }
+
+    /// A step's own statement in Ferry's database is tried again when PostgreSQL says sending it again may
+    /// work (by SQLSTATE, never by message), and fails the step when the statement itself is wrong.
+    @Test(arguments: [
+        (PostgresError.Kind.server, "40P01", true), (.server, "40001", true), (.server, "08006", true), (.server, "53300", true),
+        (.server, "57P01", true), (.connection, nil, true),
+        (.server, "23505", false), (.server, "23514", false), (.server, "42P01", false), (.server, "57014", false),
+        (.server, nil, false), (.decoding, nil, false), (.usage, nil, false),
+    ] as [(PostgresError.Kind, String?, Bool)])
+    func databaseErrorsAreRetriedWhenTransient(kind: PostgresError.Kind, sqlState: String?, retried: Bool) {
+        #expect(StepFailure(PostgresError(kind: kind, sqlState: sqlState, message: "any words")).isRetryable == retried)
     }
 }

@@ -44,5 +44,6 @@ public enum Schema {
         Migration(version: 6, name: "roles", sql: PackageResources._06_roles_sql, legacyVersion: 9),
         Migration(version: 7, name: "history_retention", sql: PackageResources._07_history_retention_sql),
         Migration(version: 8, name: "write_path", sql: PackageResources._08_write_path_sql),
+        Migration(version: 9, name: "lock_order", sql: PackageResources._09_lock_order_sql),
     ])
 }
