@@ -80,6 +80,30 @@ extension RunStore {
             """
     }()
 
+    /// The checkpoint row of the step that a statement's `advanced` CTE moved past, as a CTE named
+    /// `checkpoint`: both checkpoint statements write it from this one text.
+    private static func checkpointRow(_ completion: StepCompletion, fence: LeaseFence) -> PostgresQuery {
+        """
+        checkpoint AS (
+                INSERT INTO ferry.step_checkpoints
+                    (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
+                SELECT id, \(fence.stepIndex), \(fence.stepName), \(completion.output.jsonText)::jsonb,
+                    \(completion.attempts), \(completion.polls), \(completion.startedAt), \(fence.workerID), \(fence.epoch)
+                FROM advanced
+            )
+        """
+    }
+
+    /// The `step.completed` event of that step, as rows for `INSERT INTO ferry.events (run_id, kind,
+    /// step_name, actor, detail)`.
+    private static func completedEvent(_ completion: StepCompletion, fence: LeaseFence) -> PostgresQuery {
+        """
+        SELECT id, 'step.completed', \(fence.stepName), \(fence.workerID), jsonb_build_object(
+                    'step_index', \(fence.stepIndex)::int, 'attempts', \(completion.attempts)::int, 'polls', \(completion.polls)::int)
+                FROM advanced
+        """
+    }
+
     /// Checkpoints a completed step and advances the run, in one statement (one commit): the output row,
     /// the run's new position and the audit event land together or not at all. Nil if the lease was lost.
     ///
@@ -104,17 +128,9 @@ extension RunStore {
                 RETURNING id, status, step_index, step_count, step_started_at, cancel_requested_by,
                     stopped_at_step, ends_as, stop_reason,
                     (status = 'running' AND stopped_at_step IS NOT NULL AND step_index = step_count) AS began_compensation
-            ), checkpoint AS (
-                INSERT INTO ferry.step_checkpoints
-                    (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
-                SELECT id, \(fence.stepIndex), \(fence.stepName), \(completion.output.jsonText)::jsonb,
-                    \(completion.attempts), \(completion.polls), \(completion.startedAt), \(fence.workerID), \(fence.epoch)
-                FROM advanced
-            ), recorded AS (
+            ), \(fragment: Self.checkpointRow(completion, fence: fence)), recorded AS (
                 INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
-                SELECT id, 'step.completed', \(fence.stepName), \(fence.workerID), jsonb_build_object(
-                    'step_index', \(fence.stepIndex)::int, 'attempts', \(completion.attempts)::int, 'polls', \(completion.polls)::int)
-                FROM advanced
+                \(fragment: Self.completedEvent(completion, fence: fence))
                 UNION ALL
                 SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
                     jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
@@ -149,17 +165,9 @@ extension RunStore {
                 WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
                     AND \(unescaped: Self.fenced) AND (cancel_requested_at IS NULL OR stopped_at_step IS NOT NULL)
                 RETURNING id, step_started_at
-            ), checkpoint AS (
-                INSERT INTO ferry.step_checkpoints
-                    (run_id, step_index, step_name, output, attempts, polls, started_at, worker_id, lease_epoch)
-                SELECT id, \(fence.stepIndex), \(fence.stepName), \(completion.output.jsonText)::jsonb,
-                    \(completion.attempts), \(completion.polls), \(completion.startedAt), \(fence.workerID), \(fence.epoch)
-                FROM advanced
-            ), recorded AS (
+            ), \(fragment: Self.checkpointRow(completion, fence: fence)), recorded AS (
                 INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
-                SELECT id, 'step.completed', \(fence.stepName), \(fence.workerID), jsonb_build_object(
-                    'step_index', \(fence.stepIndex)::int, 'attempts', \(completion.attempts)::int, 'polls', \(completion.polls)::int)
-                FROM advanced
+                \(fragment: Self.completedEvent(completion, fence: fence))
             )
             SELECT step_started_at FROM advanced
             """).first?.decode("step_started_at")

@@ -64,6 +64,24 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         public mutating func appendInterpolation(unescaped text: String) {
             sql.append(contentsOf: text.utf8)
         }
+
+        /// A fragment that several statements share (a CTE, a subquery), with its parameters: they follow
+        /// this statement's, and the fragment's `$n` are renumbered to match. A fragment holds no `$` but
+        /// its parameters' (no dollar quoting).
+        public mutating func appendInterpolation(fragment: PostgresQuery) {
+            let offset = parameters.count
+            parameters.append(contentsOf: fragment.parameters)
+            var bytes = fragment.sql.utf8[...]
+            while let dollar = bytes.firstIndex(of: UInt8(ascii: "$")) {
+                sql.append(contentsOf: bytes[...dollar])
+                bytes = bytes[bytes.index(after: dollar)...]
+                let digits = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+                guard let number = Int(Substring(digits)) else { continue }
+                sql.append(contentsOf: String(number + offset).utf8)
+                bytes = bytes[digits.endIndex...]
+            }
+            sql.append(contentsOf: bytes)
+        }
     }
 }
 

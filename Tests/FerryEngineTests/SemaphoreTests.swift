@@ -409,7 +409,7 @@ struct SemaphoreTests {
     /// Whether `lockingQuery` (a `FOR UPDATE NOWAIT`) finds its row locked by another transaction.
     func isLocked(_ fixture: EngineFixture, _ lockingQuery: PostgresQuery) throws -> Bool {
         do {
-            try fixture.connection.transaction { try fixture.connection.execute(lockingQuery) }
+            _ = try fixture.connection.transaction { try fixture.connection.execute(lockingQuery) }
             return false
         } catch let error as PostgresError where error.sqlState == "55P03" {
             return true

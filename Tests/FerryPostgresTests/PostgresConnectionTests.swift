@@ -31,6 +31,18 @@ struct PostgresConnectionTests {
         #expect(throws: PostgresError.self) { try row.decode("nope", as: Int.self) }
     }
 
+    /// A shared fragment's parameters follow the statement's own, renumbered, wherever it is embedded.
+    @Test func fragmentsBringTheirParameters() throws {
+        let fragment: PostgresQuery = "\(7)::int + \(35)::int AS sum"
+        let query: PostgresQuery = "SELECT \("before")::text AS before, \(fragment: fragment), \("after")::text AS after"
+        #expect(query.sql == "SELECT $1::text AS before, $2::int + $3::int AS sum, $4::text AS after")
+        #expect(query.parameters == ["before", "7", "35", "after"])
+        let row = try #require(try connection.query(query).first)
+        #expect(try row.decode("before", as: String.self) == "before")
+        #expect(try row.decode("sum", as: Int.self) == 42)
+        #expect(try row.decode("after", as: String.self) == "after")
+    }
+
     @Test func timestampsRoundTripToTheMicrosecond() throws {
         let date = Date(timeIntervalSince1970: 1_795_000_000.123456)
         let back: Date = try #require(try connection.query("SELECT \(date)::timestamptz AS at").first).decode("at")
