@@ -111,18 +111,29 @@ extension RunStore {
     /// compensation steps if the step it stops at has any. After the last step of a compensating run, the
     /// run ends as it stopped, with its original reason.
     ///
-    /// Most checkpoints are of a step before the last, with no cancel to honour: those go through
-    /// `advance`, which sets none of the columns the triggers on runs watch. Only if it changes no row
-    /// (a cancel to honour, or the lease lost) does the statement below run, in a transaction of its own.
+    /// A run's last step goes through `finish`. Any other goes through `advance`, which sets none of the
+    /// columns the triggers on runs watch; only if it changes no row (a cancel to honour, or the lease lost)
+    /// does the statement below run, in a transaction of its own.
     public func checkpoint(_ completion: StepCompletion, fence: LeaseFence, isLastStep: Bool) throws -> CheckpointOutcome? {
-        if !isLastStep, let nextStepStartedAt = try advance(completion, fence: fence) {
-            return .running(nextStepStartedAt: nextStepStartedAt)
+        try checkpoint(completion, fence: fence, isLastStep: isLastStep, claimingNext: nil).outcome
+    }
+
+    /// `checkpoint`, and after the last step also `claim` for the slot's next run, in the same statement: a
+    /// slot goes from one run to the next in one commit. The claim is made whether or not the checkpoint's
+    /// lease held; the caller must perform the run it returns.
+    public func checkpoint(
+        _ completion: StepCompletion, fence: LeaseFence, isLastStep: Bool, claimingNext claim: ClaimRequest?
+    ) throws -> (outcome: CheckpointOutcome?, next: ClaimedRun?) {
+        if isLastStep {
+            return try finish(completion, fence: fence, claimingNext: claim)
         }
-        let next = isLastStep ? Self.finishRun : Self.advanceRun
+        if let nextStepStartedAt = try advance(completion, fence: fence) {
+            return (.running(nextStepStartedAt: nextStepStartedAt), nil)
+        }
         let rows = try connection.query("""
             WITH advanced AS (
                 UPDATE ferry.runs
-                SET step_attempt = 0, step_polls = 0, step_started_at = now(), \(unescaped: next)
+                SET step_attempt = 0, step_polls = 0, step_started_at = now(), \(unescaped: Self.advanceRun)
                 WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
                     AND \(unescaped: Self.fenced)
                 RETURNING id, status, step_index, step_count, step_started_at, cancel_requested_by,
@@ -142,14 +153,44 @@ extension RunStore {
             )
             SELECT status::text, step_started_at, began_compensation, stopped_at_step, ends_as::text, stop_reason FROM advanced
             """)
-        guard let row = rows.first else { return nil }
+        guard let row = rows.first else { return (nil, nil) }
         let status = try Self.runStatus(try row.decode("status"))
-        guard status == .running else { return .finished(status) }
+        guard status == .running else { return (.finished(status), nil) }
         let nextStepStartedAt: Date = try row.decode("step_started_at")
-        guard try row.decode("began_compensation", as: Bool.self) else { return .running(nextStepStartedAt: nextStepStartedAt) }
+        guard try row.decode("began_compensation", as: Bool.self) else { return (.running(nextStepStartedAt: nextStepStartedAt), nil) }
         let compensation = Compensation(stoppedAtStep: try row.decode("stopped_at_step"), endsAs: try Self.runStatus(try row.decode("ends_as")),
                                         reason: try row.decode("stop_reason"))
-        return .compensating(compensation, nextStepStartedAt: nextStepStartedAt)
+        return (.compensating(compensation, nextStepStartedAt: nextStepStartedAt), nil)
+    }
+
+    /// Checkpoints a run's last step, which ends it (succeeded, or as it stopped), and claims the slot's next
+    /// run if asked, in one statement.
+    private func finish(
+        _ completion: StepCompletion, fence: LeaseFence, claimingNext claim: ClaimRequest?
+    ) throws -> (outcome: CheckpointOutcome?, next: ClaimedRun?) {
+        let claiming: PostgresQuery = claim.map { ", \(fragment: Self.claiming($0, except: fence.runID))" } ?? ""
+        guard let row = try connection.query("""
+            WITH advanced AS (
+                UPDATE ferry.runs
+                SET step_attempt = 0, step_polls = 0, step_started_at = now(), \(unescaped: Self.finishRun)
+                WHERE id = \(fence.runID) AND lease_epoch = \(fence.epoch) AND step_index = \(fence.stepIndex)
+                    AND \(unescaped: Self.fenced)
+                RETURNING id, status, cancel_requested_by
+            ), \(fragment: Self.checkpointRow(completion, fence: fence)), recorded AS (
+                INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
+                \(fragment: Self.completedEvent(completion, fence: fence))
+                UNION ALL
+                SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
+                    jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
+                FROM advanced
+            )\(fragment: claiming)
+            SELECT (SELECT status::text FROM advanced) AS finished_status\(unescaped: claim == nil ? "" : ", " + Self.claimedColumns)
+            FROM (VALUES (true)) AS one (row)\(unescaped: claim == nil ? "" : " LEFT JOIN claimed ON true")
+            """).first else {
+            throw PostgresError(kind: .decoding, message: "the statement that finishes a run returned no row")
+        }
+        let finished: String? = try row.decode("finished_status")
+        return (try finished.map { .finished(try Self.runStatus($0)) }, claim == nil ? nil : try Self.claimedRun(row))
     }
 
     /// Checkpoints a step that is not the last and moves the run to the next, if the run has no cancel to

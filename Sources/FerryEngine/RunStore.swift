@@ -25,6 +25,18 @@ public struct ClaimedRun: Sendable {
     public var compensation: Compensation?
 }
 
+/// Who claims a run, and for how long: a slot's claim, made on its own or by the statement that finishes the
+/// slot's run.
+public struct ClaimRequest: Sendable {
+    public var workerID: String
+    public var leaseSeconds: Double
+
+    public init(workerID: String, leaseSeconds: Double) {
+        self.workerID = workerID
+        self.leaseSeconds = leaseSeconds
+    }
+}
+
 /// Why and where a run stopped, while it undoes what it made (its compensation steps).
 public struct Compensation: Sendable, Equatable {
     /// The step index at which the run failed or was cancelled.
@@ -110,19 +122,31 @@ public struct RunStore {
     /// Claims the run that has been due longest (pending, waiting and woken, or running under an expired
     /// lease), bumping its fencing epoch. Nil when nothing is due.
     public func claim(workerID: String, leaseSeconds: Double) throws -> ClaimedRun? {
-        let rows = try connection.query("""
-            WITH candidate AS (
+        let claim = ClaimRequest(workerID: workerID, leaseSeconds: leaseSeconds)
+        guard let row = try connection.query("""
+            WITH \(fragment: Self.claiming(claim, except: nil))
+            SELECT \(unescaped: Self.claimedColumns) FROM claimed
+            """).first else { return nil }
+        return try Self.claimedRun(row)
+    }
+
+    /// The CTEs of a claim (`candidate`, `claimed`, `claim_recorded`), shared by `claim` and by the checkpoint
+    /// that finishes a run and claims the slot's next in the same statement; `except` is the run that
+    /// statement finishes.
+    static func claiming(_ claim: ClaimRequest, except finishing: UUID?) -> PostgresQuery {
+        """
+        candidate AS (
                 SELECT id, status AS previous_status, lease_owner AS previous_owner
                 FROM ferry.runs
-                WHERE next_wake_at <= now()
+                WHERE next_wake_at <= now() AND id IS DISTINCT FROM \(finishing)
                 ORDER BY next_wake_at
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
             ), claimed AS (
                 UPDATE ferry.runs r
-                SET status = 'running', lease_owner = \(workerID), lease_epoch = r.lease_epoch + 1,
-                    lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
-                    next_wake_at = now() + make_interval(secs => \(leaseSeconds)),
+                SET status = 'running', lease_owner = \(claim.workerID), lease_epoch = r.lease_epoch + 1,
+                    lease_expires_at = now() + make_interval(secs => \(claim.leaseSeconds)),
+                    next_wake_at = now() + make_interval(secs => \(claim.leaseSeconds)),
                     started_at = coalesce(r.started_at, now()),
                     step_started_at = coalesce(r.step_started_at, now())
                 FROM candidate c
@@ -130,30 +154,34 @@ public struct RunStore {
                 RETURNING r.id, r.workflow, r.definition_version, r.input, r.step_index, r.step_count,
                     r.step_attempt, r.step_polls, r.step_started_at, r.lease_epoch, r.scheduled_for, r.created_at,
                     r.stopped_at_step, r.ends_as::text, r.stop_reason, c.previous_status, c.previous_owner
-            ), recorded AS (
+            ), claim_recorded AS (
                 INSERT INTO ferry.events (run_id, kind, actor, detail)
-                SELECT id, 'run.claimed', \(workerID), jsonb_build_object(
+                SELECT id, 'run.claimed', \(claim.workerID), jsonb_build_object(
                     'lease_epoch', lease_epoch, 'step_index', step_index, 'previous_status', previous_status,
                     'took_over_from', CASE WHEN previous_status = 'running' THEN previous_owner END)
                 FROM claimed
             )
-            SELECT claimed.*, now() AS database_now,
-                (SELECT coalesce(jsonb_object_agg(step_name, output), '{}')
-                 FROM ferry.step_checkpoints s WHERE s.run_id = claimed.id) AS outputs
-            FROM claimed
-            """)
-        guard let row = rows.first else { return nil }
+        """
+    }
+
+    /// What a statement with the claim's CTEs selects of the claimed run, for `claimedRun`.
+    static let claimedColumns = """
+        claimed.*, now() AS database_now,
+            (SELECT coalesce(jsonb_object_agg(step_name, output), '{}')
+             FROM ferry.step_checkpoints s WHERE s.run_id = claimed.id) AS outputs
+        """
+
+    /// The run a statement claimed, from the columns `claimedColumns` names; nil if they are NULL (nothing was due).
+    static func claimedRun(_ row: PostgresRow) throws -> ClaimedRun? {
+        guard let id: UUID = try row.decode("id") else { return nil }
         let previousStatus: String = try row.decode("previous_status")
         var compensation: Compensation?
         if let stoppedAt: Int = try row.decode("stopped_at_step") {
-            let endsAs: String = try row.decode("ends_as")
-            guard let status = RunStatus(rawValue: endsAs) else {
-                throw PostgresError(kind: .decoding, message: "unknown run status \"\(endsAs)\" in ends_as")
-            }
-            compensation = Compensation(stoppedAtStep: stoppedAt, endsAs: status, reason: try row.decode("stop_reason"))
+            compensation = Compensation(stoppedAtStep: stoppedAt, endsAs: try runStatus(try row.decode("ends_as")),
+                                        reason: try row.decode("stop_reason"))
         }
         return ClaimedRun(
-            id: try row.decode("id"),
+            id: id,
             workflow: try row.decode("workflow"),
             definitionVersion: try row.decode("definition_version"),
             input: try JSONValue(parsing: try row.decode("input")),

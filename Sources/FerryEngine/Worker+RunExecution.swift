@@ -7,8 +7,9 @@ import FerryPrimitives
 /// The step executor: performs a claimed run's steps in order under its lease, each step's outcome turned
 /// into the next transition by `StepOutcomePolicy` and persisted by `RunStore`.
 extension Worker {
-    /// Performs a claimed run's steps in order under its lease.
-    func perform(_ claimed: ClaimedRun, store: RunStore, locals: SlotLocals) throws {
+    /// Performs a claimed run's steps in order under its lease. Returns the slot's next run when the statement
+    /// that finished this one claimed it (see `RunStore.checkpoint(_:fence:isLastStep:claimingNext:)`).
+    func perform(_ claimed: ClaimedRun, store: RunStore, locals: SlotLocals) throws -> ClaimedRun? {
         let lease = HeldLease(runID: claimed.id, epoch: claimed.leaseEpoch)
         held.withLock { _ = $0.insert(lease) }
         defer { _ = held.withLock { $0.remove(lease) } }
@@ -45,7 +46,7 @@ extension Worker {
                 EngineMetrics.runFinished(workflow: claimed.workflow, outcome: .failed)
             }
             logger.error("run failed: cannot plan it", metadata: ["error": "\(error)"])
-            return
+            return nil
         }
 
         var compensation = claimed.compensation
@@ -83,7 +84,7 @@ extension Worker {
                                    stepName: step.name, workerID: configuration.workerID)
             if isStopping {
                 if try store.release(fence: fence) { logger.info("released the run for another worker", metadata: ["step": "\(step.name)"]) }
-                return
+                return nil
             }
             if beginsHere {
                 EngineMetrics.runStarted(workflow: claimed.workflow)
@@ -98,11 +99,16 @@ extension Worker {
             let transition = StepOutcomePolicy.transition(state: state, step: step.definition, event: event,
                                                         random: { Double.random(in: 0..<1) })
             let written: Bool
+            var next: ClaimedRun?
             switch transition {
             case .advance(let output), .succeed(let output):
                 let completion = StepCompletion(output: output, attempts: failedAttempts + 1, polls: polls, startedAt: stepStartedAt)
                 let started = ContinuousClock.now
-                let outcome = try store.checkpoint(completion, fence: fence, isLastStep: stepIndex + 1 == plan.count)
+                let isLastStep = stepIndex + 1 == plan.count
+                // The slot's next run is claimed by the statement that finishes this one, unless the worker stops.
+                let claim = isLastStep && !isStopping ? ClaimRequest(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) : nil
+                let outcome: CheckpointOutcome?
+                (outcome, next) = try store.checkpoint(completion, fence: fence, isLastStep: isLastStep, claimingNext: claim)
                 latencyObserver?(.checkpoint, ContinuousClock.now - started)
                 switch outcome {
                 case .running(let nextStepStartedAt)?:
@@ -154,7 +160,7 @@ extension Worker {
             if !written {
                 logger.warning("lease lost: another worker or an operator took the run; dropping it", metadata: ["step": "\(step.name)"])
             }
-            return
+            return next
         }
     }
 

@@ -58,8 +58,8 @@ extension Worker {
         }
     }
 
-    /// One slot: claim a due run, perform it until it parks, finishes or the lease is lost; sleep when
-    /// nothing is due. A run being performed when the connection broke is left to its lease, which expires
+    /// One slot: claim a due run, perform it until it parks, finishes or the lease is lost (a run that
+    /// finishes hands the slot the next due run, claimed in the same statement); sleep when nothing is due. A run being performed when the connection broke is left to its lease, which expires
     /// and lets any worker resume it.
     func slotLoop(slot: Int) {
         let locals = SlotLocals()
@@ -68,9 +68,10 @@ extension Worker {
             try connection.use { connection in
                 let store = RunStore(connection: connection)
                 let claimStarted = ContinuousClock.now
-                if let run = try store.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
+                if var run = try store.claim(workerID: configuration.workerID, leaseSeconds: configuration.leaseSeconds) {
                     latencyObserver?(.claim, ContinuousClock.now - claimStarted)
-                    try perform(run, store: store, locals: locals)
+                    // Each run's last checkpoint claims the next while work is due: one commit per step.
+                    while let next = try perform(run, store: store, locals: locals) { run = next }
                 } else {
                     let due = try store.secondsUntilNextDue() ?? configuration.idleSeconds
                     wake.wait(since: seen, seconds: min(max(due, 0.005), configuration.idleSeconds))

@@ -44,6 +44,41 @@ struct RunStoreTests {
         #expect(try fixture.scalar("SELECT count(*) FROM ferry.events WHERE run_id = \(run) AND kind = 'step.completed'", as: Int.self) == 2)
     }
 
+    /// A run's last checkpoint claims the slot's next due run in the same statement (one commit for both),
+    /// recording the claim as a claim does; it never claims the run it finishes, even when that run's lease
+    /// ran out (the checkpoint is then refused and the run is left to be taken over), and claims nothing
+    /// when nothing else is due.
+    @Test func theLastCheckpointClaimsTheNextDueRun() throws {
+        let fixture = try EngineFixture()
+        try fixture.registerWorker("w1")
+        let first = try fixture.start("noop", input: ["steps": 1])
+        let second = try fixture.start("noop", input: ["steps": 1])
+        let (claimed, fence) = try fixture.claim(as: "w1")
+        #expect(claimed.id == first)
+        let completion = StepCompletion(output: ["n": 1], attempts: 1, polls: 0, startedAt: claimed.stepStartedAt)
+        let claim = ClaimRequest(workerID: "w1", leaseSeconds: 30)
+        let (outcome, next) = try fixture.store.checkpoint(completion, fence: fence, isLastStep: true, claimingNext: claim)
+        #expect(outcome == .finished(.succeeded))
+        let nextRun = try #require(next)
+        #expect(nextRun.id == second && nextRun.leaseEpoch == 1 && nextRun.stepIndex == 0 && nextRun.tookOverFrom == nil)
+        #expect(try fixture.status(first) == .succeeded && fixture.status(second) == .running)
+        #expect(try fixture.eventKinds(first) == ["run.created", "run.claimed", "step.completed", "run.succeeded"])
+        #expect(try fixture.eventKinds(second) == ["run.created", "run.claimed"])
+        #expect(try fixture.scalar("""
+            SELECT count(DISTINCT xmin::text) FROM ferry.runs WHERE id IN (\(first), \(second))
+            """, as: Int.self) == 1, "both rows were written by one transaction")
+
+        // The second run's lease runs out before its last checkpoint: refused, and not claimed back by it.
+        let secondFence = try fixture.fence(of: nextRun, worker: "w1")
+        try fixture.expireLease(of: second)
+        let late = StepCompletion(output: [:], attempts: 1, polls: 0, startedAt: nextRun.stepStartedAt)
+        let (refused, claimedInstead) = try fixture.store.checkpoint(late, fence: secondFence, isLastStep: true, claimingNext: claim)
+        #expect(refused == nil && claimedInstead == nil, "nothing else is due, and a run never claims itself back")
+        #expect(try fixture.status(second) == .running, "left for a takeover")
+        try fixture.registerWorker("w2")
+        #expect(try fixture.store.claim(workerID: "w2", leaseSeconds: 30)?.id == second)
+    }
+
     @Test func workerWithExpiredLeaseCannotWrite() throws {
         let fixture = try EngineFixture()
         try fixture.registerWorker("slow")
