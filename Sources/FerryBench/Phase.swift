@@ -52,7 +52,7 @@ struct Phase {
             ("WAL full pages/step", perStep({ Double($0.cost.walFullPages) }, "%.3f")),
             ("WAL writes/step", perStep({ Double($0.cost.walWrites) }, "%.3f")),
             ("WAL syncs/step", perStep({ Double($0.cost.walSyncs) }, "%.3f")),
-            ("claim ms p50/p99/max", percentiles(\.claims)),
+            ("own claim ms p50/p99/max", percentiles(\.claims)),
             ("checkpoint ms p50/p99/max", percentiles(\.checkpoints)),
         ]
         let labelWidth = rows.map(\.0.count).max()!

@@ -71,16 +71,30 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         public mutating func appendInterpolation(fragment: PostgresQuery) {
             let offset = parameters.count
             parameters.append(contentsOf: fragment.parameters)
-            var bytes = fragment.sql.utf8[...]
-            while let dollar = bytes.firstIndex(of: UInt8(ascii: "$")) {
-                sql.append(contentsOf: bytes[...dollar])
-                bytes = bytes[bytes.index(after: dollar)...]
-                let digits = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-                guard let number = Int(Substring(digits)) else { continue }
-                sql.append(contentsOf: String(number + offset).utf8)
-                bytes = bytes[digits.endIndex...]
+            var text = fragment.sql
+            text.withUTF8 { bytes in
+                var copied = 0
+                var index = 0
+                while index < bytes.count {
+                    guard bytes[index] == UInt8(ascii: "$") else {
+                        index += 1
+                        continue
+                    }
+                    var end = index + 1
+                    var number = 0
+                    while end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") {
+                        number = number * 10 + Int(bytes[end] - UInt8(ascii: "0"))
+                        end += 1
+                    }
+                    if end > index + 1 {
+                        sql.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...index]))
+                        sql.append(contentsOf: String(number + offset).utf8)
+                        copied = end
+                    }
+                    index = end
+                }
+                sql.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
             }
-            sql.append(contentsOf: bytes)
         }
     }
 }
