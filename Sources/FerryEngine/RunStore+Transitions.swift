@@ -104,6 +104,16 @@ extension RunStore {
         """
     }
 
+    /// The `run.succeeded`, `run.failed` or `run.cancelled` event of a run that the `advanced` CTE ended, by
+    /// whoever ended it (the worker, or the operator whose cancel it honoured).
+    private static func endedEvent(fence: LeaseFence) -> PostgresQuery {
+        """
+        SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
+                    jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
+                FROM advanced
+        """
+    }
+
     /// Checkpoints a completed step and advances the run, in one statement (one commit): the output row,
     /// the run's new position and the audit event land together or not at all. Nil if the lease was lost.
     ///
@@ -143,9 +153,7 @@ extension RunStore {
                 INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
                 \(fragment: Self.completedEvent(completion, fence: fence))
                 UNION ALL
-                SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
-                    jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
-                FROM advanced WHERE status <> 'running'
+                \(fragment: Self.endedEvent(fence: fence)) WHERE status <> 'running'
                 UNION ALL
                 SELECT id, 'run.compensating', NULL, cancel_requested_by,
                     jsonb_build_object('step_index', stopped_at_step, 'ends_as', ends_as, 'reason', stop_reason)
@@ -180,9 +188,7 @@ extension RunStore {
                 INSERT INTO ferry.events (run_id, kind, step_name, actor, detail)
                 \(fragment: Self.completedEvent(completion, fence: fence))
                 UNION ALL
-                SELECT id, 'run.' || status, NULL, coalesce(cancel_requested_by, \(fence.workerID)::text),
-                    jsonb_build_object('steps_completed', \(fence.stepIndex + 1)::int)
-                FROM advanced
+                \(fragment: Self.endedEvent(fence: fence))
             )\(fragment: claiming)
             SELECT (SELECT status::text FROM advanced) AS finished_status\(unescaped: claim == nil ? "" : ", " + Self.claimedColumns)
             FROM (VALUES (true)) AS one (row)\(unescaped: claim == nil ? "" : " LEFT JOIN claimed ON true")
