@@ -417,27 +417,14 @@ import FerryAWS
         return try #require(json as? [String: [Any]])
     }
 
-    /// A PyYAML loader that reads CloudFormation's short-form tags (`!Sub x` → `{"Fn::Sub": x}`) and
-    /// plain YAML alike; `load(path)` returns the file's documents.
-    static let yamlLoader = #"""
-        import json, sys, yaml
-        class Loader(yaml.SafeLoader):
-            pass
-        def tagged(loader, suffix, node):
-            name = "Ref" if suffix == "Ref" else "Fn::" + suffix
-            if isinstance(node, yaml.ScalarNode):
-                value = loader.construct_scalar(node)
-            elif isinstance(node, yaml.SequenceNode):
-                value = loader.construct_sequence(node, deep=True)
-            else:
-                value = loader.construct_mapping(node, deep=True)
-            return {name: value}
-        Loader.add_multi_constructor("!", tagged)
-        def load(path):
-            with open(path, encoding="utf-8") as f:
-                return [d for d in yaml.load_all(f, Loader=Loader) if d is not None]
+    /// The prelude of every Python check: `load(path)` returns a file's documents, CloudFormation's short-form
+    /// tags read into their long form (`cloudformation_yaml.py`, shared with `cloudwatch_check.py`).
+    static let yamlLoader = """
+        import json, sys
+        sys.path.insert(0, \(String(reflecting: URL(fileURLWithPath: #filePath).deletingLastPathComponent().path)))
+        from cloudformation_yaml import load
 
-        """#
+        """
 
     // MARK: - Processes
 

@@ -14,7 +14,8 @@ import json
 import sys
 
 import boto3
-import yaml
+
+from cloudformation_yaml import load
 
 
 def client(endpoint, region):
@@ -40,26 +41,6 @@ def metrics(endpoint, region):
     print(json.dumps(sorted(result, key=lambda m: (m["name"], sorted(m["dimensions"].items())))))
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    pass
-
-
-def tagged(tag):
-    def construct(loader, node):
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {tag: value}
-    return construct
-
-
-for name in ["Ref", "Sub", "GetAtt", "If", "Not", "Equals", "And", "Or", "Condition", "Join", "Select", "Split", "FindInMap"]:
-    CloudFormationLoader.add_constructor("!" + name, tagged("Ref" if name == "Ref" else "Fn::" + name))
-
-
 def resolve(value, topic_arn, prefix):
     if isinstance(value, dict):
         if value.keys() == {"Ref"}:
@@ -75,8 +56,7 @@ def resolve(value, topic_arn, prefix):
 
 
 def alarms(endpoint, region, template, topic_arn, prefix):
-    with open(template) as file:
-        resources = yaml.load(file, Loader=CloudFormationLoader)["Resources"]
+    resources = load(template)[0]["Resources"]
     cloudwatch = client(endpoint, region)
     for resource in resources.values():
         if resource["Type"] != "AWS::CloudWatch::Alarm":
