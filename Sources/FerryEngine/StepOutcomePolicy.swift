@@ -84,14 +84,3 @@ public enum StepOutcomePolicy {
         return interval * (0.9 + 0.2 * random())
     }
 }
-
-private func pow(_ base: Double, _ exponent: Double) -> Double {
-    // Exponents here are small attempt counts; avoid overflow to infinity for absurd ones.
-    var result = 1.0
-    var remaining = Int(min(exponent, 64))
-    while remaining > 0 {
-        result *= base
-        remaining -= 1
-    }
-    return result
-}
