@@ -39,6 +39,9 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print the statements that took the most time in each Ferry phase (needs pg_stat_statements preloaded).")
     var statements = false
 
+    @Option(help: "SQL run once after the schema is migrated, before the first phase: what a schema change would be worth (e.g. a constraint dropped), measured against the floor. For measurement only; the README lists what was measured this way.")
+    var alter: String?
+
     @Option(help: "The workflows folder holding noop.yaml.")
     var workflows: String = "workflows"
 
@@ -57,6 +60,7 @@ struct Compare: ParsableCommand {
         }
         let connection = try PostgresConnection(connectionString: databaseURL, applicationName: "ferry-bench")
         try Migrator(connection: connection).migrate()
+        if let alter { try connection.executeScript(unsafeSQL: alter) }
         let (catalog, noop) = try noopCatalog(workflows: workflows)
         let store = RunStore(connection: connection)
         try catalog.register(in: store)
@@ -76,6 +80,7 @@ struct Compare: ParsableCommand {
             }
             if let floor { phases.append(try measureFloor(floor, name: "floor after", connection: connection)) }
             print("\(rounds > 1 ? "round \(round): " : "")\(runs) runs x \(steps) no-op steps per phase, \(slots) slots (pgbench: as many connections), \(preload) preloaded runs")
+            if let alter { print("Ferry's schema altered for this measurement by --alter: \(alter)") }
             print(Phase.table(phases))
             for (name, share) in Phase.sharesOfTheFloor(phases) { shares[name, default: []].append(share) }
         }
