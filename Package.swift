@@ -43,7 +43,7 @@ let package = Package(
             resources: [.embedInCode("001_engine.sql"), .embedInCode("002_schedules.sql"), .embedInCode("003_semaphores.sql"),
                         .embedInCode("004_compensation.sql"), .embedInCode("005_step_effects.sql"), .embedInCode("006_roles.sql"),
                         .embedInCode("007_history_retention.sql"), .embedInCode("008_write_path.sql"),
-                        .embedInCode("009_lock_order.sql"), .embedInCode("010_run_rules.sql")],
+                        .embedInCode("009_lock_order.sql")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -45,6 +45,5 @@ public enum Schema {
         Migration(version: 7, name: "history_retention", sql: PackageResources._07_history_retention_sql),
         Migration(version: 8, name: "write_path", sql: PackageResources._08_write_path_sql),
         Migration(version: 9, name: "lock_order", sql: PackageResources._09_lock_order_sql),
-        Migration(version: 10, name: "run_rules", sql: PackageResources._10_run_rules_sql),
     ])
 }
