@@ -158,20 +158,36 @@ struct RunStoreTests {
         }
     }
 
-    /// The rules of a run (one function since engine 008) refuse a row under the name of the rule it breaks.
+    /// Each of the seventeen rules of a run (one function since engine 008) refuses a row under its own name;
+    /// some are broken through each of several columns they read, two on a running, claimed run.
     @Test func eachRuleOfARunRefusesUnderItsName() throws {
         let fixture = try EngineFixture()
-        let run = try fixture.start("noop")
-        for (assignments, rule) in [
-            ("status = 'running'", "runs_lease_iff_running"),
-            ("status = 'succeeded', next_wake_at = NULL, finished_at = now()", "runs_succeeded_after_last_step"),
-            ("next_wake_at = NULL", "runs_due_iff_unfinished"),
-            ("cancel_requested_at = now()", "runs_cancel_request_has_actor"),
-            ("status = 'failed', next_wake_at = NULL, finished_at = now()", "runs_failed_with_error"),
-            ("finished_at = now()", "runs_finished_at_iff_finished"),
-            ("step_polls = -1", "runs_step_polls_check"),
-            ("step_attempt = -1", "runs_step_attempt_check"),
-            ("step_index = -1", "runs_step_index_check"),
+        try fixture.registerWorker("w")
+        let running = try fixture.start("noop")
+        _ = try #require(try fixture.store.claim(workerID: "w", leaseSeconds: 30))
+        let pending = try fixture.start("noop")
+        for (run, assignments, rule) in [
+            (pending, "cancel_requested_at = now()", "runs_cancel_request_has_actor"),
+            (pending, "cancel_requested_by = 'operator'", "runs_cancel_request_has_actor"),
+            (pending, "compensated_at = now()", "runs_compensated_when_finished"),
+            (pending, "stop_reason = 'why'", "runs_compensation_complete"),
+            (pending, "stopped_at_step = 0", "runs_compensation_complete"),
+            (pending, "ends_as = 'failed'", "runs_compensation_complete"),
+            (pending, "next_wake_at = NULL", "runs_due_iff_unfinished"),
+            (pending, "stopped_at_step = 0, ends_as = 'succeeded', stop_reason = 'why'", "runs_ends_as_check"),
+            (pending, "status = 'failed', next_wake_at = NULL, finished_at = now()", "runs_failed_with_error"),
+            (pending, "finished_at = now()", "runs_finished_at_iff_finished"),
+            (pending, "input = '[]'", "runs_input_check"),
+            (pending, "status = 'running'", "runs_lease_iff_running"),
+            (running, "lease_owner = NULL", "runs_lease_iff_running"),
+            (running, "lease_expires_at = lease_expires_at + interval '1 minute'", "runs_running_due_at_lease_expiry"),
+            (pending, "step_attempt = -1", "runs_step_attempt_check"),
+            (pending, "step_count = 0", "runs_step_count_check"),
+            (pending, "step_index = step_count + 1", "runs_step_in_range"),
+            (pending, "step_index = -1", "runs_step_index_check"),
+            (pending, "step_polls = -1", "runs_step_polls_check"),
+            (pending, "stopped_at_step = -1, ends_as = 'failed', stop_reason = 'why'", "runs_stopped_at_step_check"),
+            (pending, "status = 'succeeded', next_wake_at = NULL, finished_at = now()", "runs_succeeded_after_last_step"),
         ] {
             do {
                 try fixture.connection.execute(PostgresQuery(unsafeSQL: "UPDATE ferry.runs SET \(assignments) WHERE id = $1", parameters: [run.postgresText]))
