@@ -41,11 +41,15 @@ struct SemaphoreTests {
         try fixture.scalar("SELECT status = 'waiting' AND next_wake_at <= now() FROM ferry.runs WHERE id = \(run)", as: Bool.self) == true
     }
 
-    /// Parks the run for an hour, as a step refused a permit does (its poll interval): only a wake-up
-    /// makes it due within a test.
+    /// Parks the run as a step refused a permit does, for its poll interval, an hour: only a wake-up (or a
+    /// permit free for it when it parks) makes it due within a test. False if the lease was lost.
+    func parkRefused(_ store: RunStore, _ fence: LeaseFence) throws -> Bool {
+        try store.park(fence: fence, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "waiting for a permit")
+    }
+
+    /// Parks the run as a refused step does and checks it is not due for an hour.
     func parkForAnHour(_ fixture: EngineFixture, _ fence: LeaseFence) throws {
-        #expect(try fixture.store.park(fence: fence, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting",
-                                       reason: "waiting for a permit"))
+        #expect(try parkRefused(fixture.store, fence))
         #expect(try fixture.scalar("""
             SELECT next_wake_at > now() + interval '59 minutes' FROM ferry.runs WHERE id = \(fence.runID)
             """, as: Bool.self) == true)
@@ -286,9 +290,9 @@ struct SemaphoreTests {
         #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: refused).acquired == false)
         #expect(try fixture.store.acquirePermit(of: "pool", permits: 1, fence: behind).acquired == false)
         try session(fixture, holder).releasePermit(of: "pool")
-        #expect(try fixture.store.park(fence: refused, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "x"))
+        #expect(try parkRefused(fixture.store, refused))
         #expect(try isDueNow(fixture, refused.runID), "first in line for a free permit: due now, not in an hour")
-        #expect(try fixture.store.park(fence: behind, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "x"))
+        #expect(try parkRefused(fixture.store, behind))
         #expect(try !isDueNow(fixture, behind.runID), "the second in line has no permit free for it")
     }
 
@@ -467,7 +471,7 @@ struct SemaphoreTests {
         }
         #expect(try FerryProcess.waitUntil { heartbeat.withLock { $0 != nil } }, "the heartbeat did not wait for the asking run")
         let park = onItsOwnConnection(fixture, "park", done) { store in
-            try store.park(fence: inLine, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "waiting for a permit")
+            try parkRefused(store, inLine)
         }
         #expect(try FerryProcess.waitUntil { park.withLock { $0 != nil } })
         try fixture.connection.execute("SELECT pg_advisory_unlock(5007)")
@@ -492,7 +496,7 @@ struct SemaphoreTests {
         try blocker.execute("SELECT 1 FROM ferry.semaphores WHERE name = 'pool' FOR UPDATE")
         let done = DispatchGroup()
         let park = onItsOwnConnection(fixture, "park", done) { store in
-            try store.park(fence: inLine, delay: 3600, failedAttempts: 0, polls: 1, error: nil, kind: "step.waiting", reason: "waiting for a permit")
+            try parkRefused(store, inLine)
         }
         #expect(try FerryProcess.waitUntil { try isWaitingForALock(fixture, "park") })
         #expect(try isLocked(fixture, "SELECT 1 FROM ferry.runs WHERE id = \(inLine.runID) FOR UPDATE NOWAIT"))
