@@ -59,8 +59,9 @@ extension Worker {
     }
 
     /// One slot: claim a due run, perform it until it parks, finishes or the lease is lost (a run that
-    /// finishes hands the slot the next due run, claimed in the same statement); sleep when nothing is due. A run being performed when the connection broke is left to its lease, which expires
-    /// and lets any worker resume it.
+    /// finishes hands the slot the next due run, claimed in the same statement); sleep when nothing is due.
+    /// A run being performed when the connection broke is left to its lease, which expires and lets any
+    /// worker resume it.
     func slotLoop(slot: Int) {
         let locals = SlotLocals()
         threadLoop("ferry-worker", failure: "worker slot error; retrying", metadata: ["slot": "\(slot)"], while: { !isStopping }) { connection in
